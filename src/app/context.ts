@@ -1,0 +1,16 @@
+// The application context: what every service and route needs, built once at start-up from
+// the configuration and passed explicitly (no module-level singletons).
+import type { Config } from '../config/config.ts';
+import type { Db } from '../db/database.ts';
+import type { Vault } from '../domains/vault/vault.service.ts';
+import type { Clock } from '../lib/clock.ts';
+import type { Logger } from '../lib/logger.ts';
+
+export interface AppContext {
+  config: Config;
+  db: Db;
+  dbKind: 'pglite' | 'postgres';
+  clock: Clock;
+  logger: Logger;
+  vault: Vault;
+}

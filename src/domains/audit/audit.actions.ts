@@ -1,0 +1,42 @@
+// The closed list of audit actions. Names are a public contract (exports and API filters
+// use them): add new ones, never rename or reuse one.
+export const AUDIT_ACTIONS = [
+  // staff and access
+  'staff.created',
+  'staff.password_set',
+  'staff.signed_in',
+  'staff.signin_failed',
+  'staff.signed_out',
+  'staff.mfa_enrolled',
+  'staff.mfa_reset',
+  'staff.role_changed',
+  'staff.disabled',
+  'api_key.created',
+  'api_key.revoked',
+  // encryption and retention
+  'keys.rotated',
+  'blob.disposed',
+  // mail
+  'email.queued',
+  'email.sent',
+  'email.viewed',
+  // jobs
+  'job.dead',
+  // audit itself
+  'audit.exported',
+  // organisation
+  'organization.seeded',
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export const ACTOR_TYPES = ['staff', 'requester', 'api_key', 'system'] as const;
+export type ActorType = (typeof ACTOR_TYPES)[number];
+
+export interface Actor {
+  type: ActorType;
+  /** Staff id, API key id, request id for a requester, or a job/command name for the system. */
+  id: string | null;
+}
+
+export const SYSTEM_ACTOR: Actor = { type: 'system', id: 'madoguchi' };

@@ -1,0 +1,10 @@
+// Every route module, registered in one place. Public routes share a rate-limited scope.
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../app/context.ts';
+import { docsRoutes } from './docs.routes.ts';
+import { healthRoutes } from './health.routes.ts';
+
+export async function registerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  await app.register(healthRoutes(ctx));
+  await app.register(docsRoutes());
+}
