@@ -4,11 +4,11 @@ import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
-type Json<T> = JSONColumnType<T, string, string>;
+type Json<T extends object | null> = JSONColumnType<T, string, string>;
 
 export interface SystemStateTable {
   key: string;
-  value: Json<unknown>;
+  value: Json<object>;
   updated_at: Timestamp;
 }
 
@@ -25,7 +25,7 @@ export type JobStatus = 'queued' | 'running' | 'succeeded' | 'dead';
 export interface JobsTable {
   id: string;
   type: string;
-  payload: Json<unknown>;
+  payload: Json<object>;
   status: JobStatus;
   priority: Generated<number>;
   run_at: Timestamp;

@@ -63,8 +63,8 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (hasZodFastifySchemaValidationErrors(error)) {
       const context = error.validationContext ?? 'body';
       const details: ErrorDetail[] = error.validation.slice(0, 50).map((v) => {
-        const issue = v.params.issue;
-        const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+        const issue = v.params.issue as { code: string; path: PropertyKey[]; message: string; keys?: string[] };
+        const keys = issue.code === 'unrecognized_keys' ? (issue.keys ?? []) : [];
         const basePath = [context, ...issue.path.map(String)].join('.');
         return {
           path: keys.length > 0 ? `${basePath}.${keys[0]}` : basePath,

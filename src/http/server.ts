@@ -5,13 +5,8 @@ import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance } from 'fastify';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { AppContext } from '../app/context.ts';
 import { installErrorHandler } from './errors.ts';
 import { installMetrics } from './metrics.ts';
@@ -23,7 +18,7 @@ export const JSON_BODY_LIMIT = 256 * 1024;
 
 export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: ctx.logger,
+    loggerInstance: ctx.logger as FastifyBaseLogger,
     trustProxy: ctx.config.http.trustProxy,
     bodyLimit: JSON_BODY_LIMIT,
     // Never trust a client-supplied id: ids are ours and random.
@@ -31,7 +26,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     routerOptions: { maxParamLength: 200 },
     ajv: { customOptions: { removeAdditional: false } },
-  }).withTypeProvider<ZodTypeProvider>();
+  });
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
