@@ -25,8 +25,6 @@ export interface TestApp {
 
 export interface TestAppOptions {
   env?: Record<string, string>;
-  /** Build the HTTP server too (default true). */
-  http?: boolean;
 }
 
 export function testEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {

@@ -1,0 +1,58 @@
+// Shared plumbing for CLI commands: parse the configuration once, open the database, run the
+// command, close everything, and turn configuration errors into a readable message and exit
+// code 2 instead of a stack trace.
+import { bootstrap, type Booted } from '../app/bootstrap.ts';
+import type { AppContext } from '../app/context.ts';
+import { ConfigError, loadConfig, type Config, type ConfigOverrides } from '../config/config.ts';
+import { createLogger } from '../lib/logger.ts';
+
+export interface CliEnvironment {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+export function defaultCliEnvironment(): CliEnvironment {
+  return {
+    // The one place outside src/config that hands the environment over: to loadConfig.
+    env: process.env,
+    cwd: process.cwd(),
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  };
+}
+
+export class CliExit extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
+}
+
+export function readConfig(cli: CliEnvironment, overrides: ConfigOverrides = {}): Config {
+  try {
+    return loadConfig(cli.env, overrides, cli.cwd);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      cli.err(err.message);
+      throw new CliExit(2);
+    }
+    throw err;
+  }
+}
+
+/** Boots a context for a one-shot command, with logs kept to warnings. */
+export async function withContext<T>(
+  cli: CliEnvironment,
+  overrides: ConfigOverrides,
+  fn: (ctx: AppContext, booted: Booted) => Promise<T>,
+): Promise<T> {
+  const config = readConfig(cli, overrides);
+  const level = config.logLevel === 'info' ? 'warn' : config.logLevel;
+  const booted = await bootstrap(config, { logger: createLogger(level) });
+  try {
+    return await fn(booted.ctx, booted);
+  } finally {
+    await booted.close();
+  }
+}
