@@ -4,8 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from './app/context.ts';
 import { buildServer } from './http/server.ts';
-import { APP_JOBS, APP_SCHEDULES } from './jobs/app-jobs.ts';
-import { createJobRegistry } from './jobs/registry.ts';
+import { APP_SCHEDULES, createAppJobRegistry } from './jobs/app-jobs.ts';
 import { startScheduler } from './jobs/scheduler.ts';
 import { startWorker } from './jobs/worker.ts';
 
@@ -28,7 +27,7 @@ export async function run(ctx: AppContext, options: RunOptions): Promise<Running
   let app: FastifyInstance | null = null;
   try {
     if (options.worker) {
-      const worker = startWorker(ctx, createJobRegistry(APP_JOBS), options.concurrency ? { concurrency: options.concurrency } : {});
+      const worker = startWorker(ctx, createAppJobRegistry(), options.concurrency ? { concurrency: options.concurrency } : {});
       stops.push(() => worker.stop());
     }
     if (options.scheduler) {

@@ -1,10 +1,9 @@
 // Shared plumbing for CLI commands: parse the configuration once, open the database, run the
 // command, close everything, and turn configuration errors into a readable message and exit
 // code 2 instead of a stack trace.
-import { bootstrap, type Booted } from '../app/bootstrap.ts';
+import type { Booted } from '../app/bootstrap.ts';
 import type { AppContext } from '../app/context.ts';
 import { ConfigError, loadConfig, type Config, type ConfigOverrides } from '../config/config.ts';
-import { createLogger } from '../lib/logger.ts';
 
 export interface CliEnvironment {
   env: Record<string, string | undefined>;
@@ -49,6 +48,7 @@ export async function withContext<T>(
 ): Promise<T> {
   const config = readConfig(cli, overrides);
   const level = config.logLevel === 'info' ? 'warn' : config.logLevel;
+  const [{ bootstrap }, { createLogger }] = await Promise.all([import('../app/bootstrap.ts'), import('../lib/logger.ts')]);
   const booted = await bootstrap(config, { logger: createLogger(level) });
   try {
     return await fn(booted.ctx, booted);

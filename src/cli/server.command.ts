@@ -1,13 +1,9 @@
 // `madoguchi start | serve | worker | migrate`: the ways to run Madoguchi.
+// Heavy modules (Fastify, PGlite, argon2) are imported inside the actions, so `--help` and
+// quick commands start fast.
 import { Command, InvalidArgumentError } from 'commander';
-import { bootstrap } from '../app/bootstrap.ts';
 import type { AppContext } from '../app/context.ts';
-import { migrateToLatest } from '../db/migrate.ts';
-import { openDatabase } from '../db/database.ts';
-import { seedSampleOrganization } from '../domains/organization/organization.service.ts';
-import { ensureFirstAdministrator } from '../domains/staff/first-admin.ts';
-import { createLogger } from '../lib/logger.ts';
-import { run, type RunOptions } from '../main.ts';
+import type { RunOptions } from '../main.ts';
 import { readConfig, type CliEnvironment } from './context.ts';
 
 function parsePort(value: string): number {
@@ -30,6 +26,13 @@ async function runUntilSignal(cli: CliEnvironment, flags: RunFlags, mode: 'start
     ...(flags.dataDir === undefined ? {} : { dataDir: flags.dataDir }),
   });
   const started = performance.now();
+  const [{ bootstrap }, { createLogger }, { run }, { seedSampleOrganization }, { ensureFirstAdministrator }] = await Promise.all([
+    import('../app/bootstrap.ts'),
+    import('../lib/logger.ts'),
+    import('../main.ts'),
+    import('../domains/organization/organization.service.ts'),
+    import('../domains/staff/first-admin.ts'),
+  ]);
   const booted = await bootstrap(config, { logger: createLogger(config.logLevel) });
   const { ctx } = booted;
   const options: RunOptions = {
@@ -38,7 +41,7 @@ async function runUntilSignal(cli: CliEnvironment, flags: RunFlags, mode: 'start
     scheduler: mode !== 'serve',
     ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
   };
-  let firstAdmin: Awaited<ReturnType<typeof ensureFirstAdministrator>> = null;
+  let firstAdmin: { email: string; setupLink: string } | null = null;
   if (mode === 'start') {
     if (flags.sample !== false) await seedSampleOrganization(ctx);
     firstAdmin = await ensureFirstAdministrator(ctx, flags.adminEmail);
@@ -137,6 +140,7 @@ export function registerServerCommands(program: Command, cli: CliEnvironment): v
     .option('--data-dir <dir>', 'data directory (default MADOGUCHI_DATA_DIR or ./data)')
     .action(async (flags: RunFlags) => {
       const config = readConfig(cli, flags.dataDir === undefined ? {} : { dataDir: flags.dataDir });
+      const [{ openDatabase }, { migrateToLatest }] = await Promise.all([import('../db/database.ts'), import('../db/migrate.ts')]);
       const handle = await openDatabase(config.database);
       try {
         const { applied } = await migrateToLatest(handle.db as never);
