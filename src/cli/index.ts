@@ -1,5 +1,8 @@
 // The `madoguchi` command line: one sub-command per file in src/cli/, registered here.
 import { Command, CommanderError } from 'commander';
+import { registerAdminCommands } from './admin.command.ts';
+import { registerAuditCommands } from './audit.command.ts';
+import { registerDatamapCommands } from './datamap.command.ts';
 import { registerServerCommands } from './server.command.ts';
 import { CliExit, defaultCliEnvironment, type CliEnvironment } from './context.ts';
 
@@ -13,6 +16,9 @@ export function buildProgram(cli: CliEnvironment): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => cli.out(s.trimEnd()), writeErr: (s) => cli.err(s.trimEnd()) });
   registerServerCommands(program, cli);
+  registerAdminCommands(program, cli);
+  registerAuditCommands(program, cli);
+  registerDatamapCommands(program, cli);
   return program;
 }
 

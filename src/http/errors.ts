@@ -63,13 +63,15 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (hasZodFastifySchemaValidationErrors(error)) {
       const context = error.validationContext ?? 'body';
       const details: ErrorDetail[] = error.validation.slice(0, 50).map((v) => {
-        const issue = v.params.issue as { code: string; path: PropertyKey[]; message: string; keys?: string[] };
-        const keys = issue.code === 'unrecognized_keys' ? (issue.keys ?? []) : [];
-        const basePath = [context, ...issue.path.map(String)].join('.');
+        // fastify-type-provider-zod 7 puts the zod issue code in `keyword`, its path in
+        // `instancePath` (`/a/b`) and the rest of the issue in `params`.
+        const params = v.params as { keys?: unknown };
+        const keys = v.keyword === 'unrecognized_keys' && Array.isArray(params.keys) ? params.keys.map(String) : [];
+        const basePath = [context, ...v.instancePath.split('/').filter((p) => p.length > 0)].join('.');
         return {
           path: keys.length > 0 ? `${basePath}.${keys[0]}` : basePath,
-          reason: ZOD_REASON[issue.code] ?? issue.code,
-          message: issue.message,
+          reason: ZOD_REASON[v.keyword] ?? v.keyword,
+          message: v.message,
         };
       });
       return sendError(request, reply, new AppError('validation_failed', { details }));

@@ -89,6 +89,16 @@ export const ERROR_CATALOG = {
     en: 'Something with the same identifier already exists.',
     ja: '同じ識別子のデータがすでに存在します。',
   },
+  translation_missing: {
+    status: 422,
+    en: 'This cannot be published while a translation is missing. The listed texts need both Japanese and English.',
+    ja: '翻訳が欠けているため公開できません。表示された箇所に日本語と英語の両方を入力してください。',
+  },
+  notice_incomplete: {
+    status: 422,
+    en: 'This cannot be published because some required items cannot be filled from the current settings. Complete the listed items first.',
+    ja: '現在の設定では必要な記載事項を埋められないため公開できません。表示された項目を先に設定してください。',
+  },
   rate_limited: {
     status: 429,
     en: 'Too many requests. Wait a moment and try again.',
@@ -98,6 +108,11 @@ export const ERROR_CATALOG = {
     status: 503,
     en: 'The service is not ready. Try again in a moment.',
     ja: 'サービスの準備ができていません。しばらくしてから再度お試しください。',
+  },
+  master_key_unavailable: {
+    status: 503,
+    en: 'Some encrypted data was protected with a master key that is not configured. Restore that key (listed in the details) before trying again.',
+    ja: '暗号化されたデータの一部が、設定されていないマスターキーで保護されています。詳細に示されたキーを元に戻してから、もう一度お試しください。',
   },
   internal_error: {
     status: 500,

@@ -13,6 +13,7 @@ export const AUDIT_ACTIONS = [
   'staff.disabled',
   'api_key.created',
   'api_key.revoked',
+  'staff.setup_link_issued',
   // encryption and retention
   'keys.rotated',
   'blob.disposed',
@@ -20,12 +21,29 @@ export const AUDIT_ACTIONS = [
   'email.queued',
   'email.sent',
   'email.viewed',
+  'email.failed',
   // jobs
   'job.dead',
   // audit itself
   'audit.exported',
   // organisation
   'organization.seeded',
+  'organization.updated',
+  'settings.updated',
+  // purposes of use and policies
+  'purpose.created',
+  'purpose.updated',
+  'purpose.retired',
+  'policy.draft_created',
+  'policy.draft_updated',
+  'policy.draft_deleted',
+  'policy.published',
+  // data map and ledger
+  'datamap.imported',
+  'datamap.exported',
+  'datamap.ledger_exported',
+  'datamap.review_reminded',
+  'datamap.reviewed',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

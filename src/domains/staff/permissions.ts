@@ -15,11 +15,29 @@ export const PERMISSIONS = {
   'jobs.read': ['admin', 'auditor'],
   'organization.read': ['admin', 'privacy_officer', 'handler', 'auditor'],
   'organization.manage': ['admin', 'privacy_officer'],
+  'policies.read': ['admin', 'privacy_officer', 'handler', 'auditor'],
+  'policies.manage': ['admin', 'privacy_officer'],
   'self.read': ['admin', 'privacy_officer', 'handler', 'auditor', 'system_owner'],
+  // System owners read only the systems they own (narrowed by the inventory routes).
+  'inventory.read': ['admin', 'privacy_officer', 'handler', 'auditor', 'system_owner'],
+  'inventory.manage': ['admin', 'privacy_officer'],
 } as const satisfies Record<string, readonly StaffRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
 
+export const PERMISSION_NAMES = Object.keys(PERMISSIONS) as Permission[];
+
 export function can(role: StaffRole, permission: Permission): boolean {
   return (PERMISSIONS[permission] as readonly StaffRole[]).includes(role);
+}
+
+/** Every permission a role holds, in declaration order (the admin console shows or hides
+ * its menus from this list; the server still checks each route). */
+export function permissionsOf(role: StaffRole): Permission[] {
+  return PERMISSION_NAMES.filter((p) => can(role, p));
+}
+
+/** A role that changes nothing: it may read what its permissions allow, never write. */
+export function isReadOnlyRole(role: StaffRole): boolean {
+  return permissionsOf(role).every((p) => p.endsWith('.read') || p === 'audit.export');
 }
