@@ -3,7 +3,7 @@
 // code 2 instead of a stack trace.
 import type { Booted } from '../app/bootstrap.ts';
 import type { AppContext } from '../app/context.ts';
-import { ConfigError, loadConfig, type Config, type ConfigOverrides } from '../config/config.ts';
+import { ConfigError, loadConfig, processEnvironment, type Config, type ConfigOverrides } from '../config/config.ts';
 
 export interface CliEnvironment {
   env: Record<string, string | undefined>;
@@ -14,8 +14,7 @@ export interface CliEnvironment {
 
 export function defaultCliEnvironment(): CliEnvironment {
   return {
-    // The one place outside src/config that hands the environment over: to loadConfig.
-    env: process.env,
+    env: processEnvironment(),
     cwd: process.cwd(),
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),

@@ -185,3 +185,8 @@ export function loadConfig(
     },
   };
 }
+
+/** The process environment, handed to loadConfig by the entry points; the only reader of process.env. */
+export function processEnvironment(): Record<string, string | undefined> {
+  return process.env;
+}
