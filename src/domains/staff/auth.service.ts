@@ -217,6 +217,22 @@ async function checkCode(
 
 /** The second step of sign-in: a TOTP code from the person's authenticator. The session gets
  * a new token when it becomes active. */
+/** A wrong second-factor code: counts towards the account's MFA throttle and is audited. */
+async function recordMfaFailure(
+  trx: Db,
+  f: { staffId: string; mfaKey: string; step: 'mfa' | 'mfa_enroll'; reason: string; requestId: string | null; now: Date },
+): Promise<void> {
+  await recordFailures(trx, [{ key: f.mfaKey, limit: MFA_THROTTLE }], f.now);
+  await appendAudit(trx, {
+    action: 'staff.signin_failed',
+    actor: { type: 'staff', id: f.staffId },
+    target: { type: 'staff', id: f.staffId },
+    requestId: f.requestId,
+    details: { step: f.step, reason: f.reason },
+    at: f.now,
+  });
+}
+
 export async function completeMfa(ctx: AppContext, sessionId: string, code: string, meta: RequestMeta = {}): Promise<SessionGrant> {
   const now = ctx.clock.now();
   const outcome = await ctx.db.transaction().execute(async (trx) => {
@@ -225,15 +241,7 @@ export async function completeMfa(ctx: AppContext, sessionId: string, code: stri
     const secret = staff.totp_enabled ? await readTotpSecret(ctx, trx, staff.totp_secret_blob_id) : null;
     const check: CodeCheck = secret ? await checkCode(ctx, trx, staff, secret, code, mfaKey, now) : { ok: false, reason: 'wrong_code' };
     if (!check.ok) {
-      await recordFailures(trx, [{ key: mfaKey, limit: MFA_THROTTLE }], now);
-      await appendAudit(trx, {
-        action: 'staff.signin_failed',
-        actor: { type: 'staff', id: staff.id },
-        target: { type: 'staff', id: staff.id },
-        requestId: meta.requestId ?? null,
-        details: { step: 'mfa', reason: check.reason },
-        at: now,
-      });
+      await recordMfaFailure(trx, { staffId: staff.id, mfaKey, step: 'mfa', reason: check.reason, requestId: meta.requestId ?? null, now });
       return null;
     }
     const grant = newGrant(staff.id, 'active');
@@ -289,15 +297,7 @@ export async function confirmMfaEnrollment(
     const mfaKey = throttleKey(throttleSecret(ctx), 'mfa', staff.id);
     const check = await checkCode(ctx, trx, staff, secret, code, mfaKey, now);
     if (!check.ok) {
-      await recordFailures(trx, [{ key: mfaKey, limit: MFA_THROTTLE }], now);
-      await appendAudit(trx, {
-        action: 'staff.signin_failed',
-        actor: { type: 'staff', id: staff.id },
-        target: { type: 'staff', id: staff.id },
-        requestId: meta.requestId ?? null,
-        details: { step: 'mfa_enroll', reason: check.reason },
-        at: now,
-      });
+      await recordMfaFailure(trx, { staffId: staff.id, mfaKey, step: 'mfa_enroll', reason: check.reason, requestId: meta.requestId ?? null, now });
       return null;
     }
     await repo.updateStaff(trx, staff.id, { totpEnabled: true, totpLastStep: check.step }, now);
