@@ -1,6 +1,8 @@
 // Table types for Kysely. Each table has one interface; columns with database defaults are
 // `Generated`. Rows use snake_case; repositories map them to camelCase domain objects.
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { FulfillmentTables } from './schema-fulfillment.ts';
+import type { RequestTables } from './schema-requests.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -337,7 +339,7 @@ export interface InventoryLegalHoldsTable {
   from_event: string | null;
 }
 
-export interface Database {
+export interface Database extends RequestTables, FulfillmentTables {
   system_state: SystemStateTable;
   organization: OrganizationTable;
   organization_revisions: OrganizationRevisionsTable;

@@ -99,6 +99,66 @@ export const ERROR_CATALOG = {
     en: 'This cannot be published because some required items cannot be filled from the current settings. Complete the listed items first.',
     ja: '現在の設定では必要な記載事項を埋められないため公開できません。表示された項目を先に設定してください。',
   },
+  upload_type_not_allowed: {
+    status: 415,
+    en: 'This file is not a JPEG, PNG, PDF or HEIC file. Send a photo or scan in one of these formats.',
+    ja: 'このファイルはJPEG・PNG・PDF・HEICのいずれでもありません。これらの形式の写真またはスキャン画像を送信してください。',
+  },
+  upload_corrupt: {
+    status: 422,
+    en: 'This file is damaged or incomplete and cannot be opened. Save it again and send the new file.',
+    ja: 'ファイルが壊れているか不完全なため、開くことができません。保存し直したファイルを送信してください。',
+  },
+  upload_too_large: {
+    status: 413,
+    en: 'A file is larger than 10 MB. Reduce its size (for example, a lower resolution) and send it again.',
+    ja: '10MBを超えるファイルがあります。解像度を下げるなどしてサイズを小さくし、再送信してください。',
+  },
+  too_many_documents: {
+    status: 422,
+    en: 'Too many files. A request can carry at most 10 documents in all.',
+    ja: 'ファイルの数が多すぎます。1件の請求に添付できる書類は合計10点までです。',
+  },
+  document_type_not_accepted: {
+    status: 422,
+    en: 'The document type given for a file is not one we accept for this purpose. Choose one of the listed documents.',
+    ja: 'ファイルに指定された書類の種類は、この用途では受け付けていません。一覧にある書類から選んでください。',
+  },
+  invalid_transition: {
+    status: 409,
+    en: 'The request is not in a state where this can be done. Reload it to see its current state.',
+    ja: '現在の請求の状態ではこの操作はできません。再読み込みして現在の状態をご確認ください。',
+  },
+  verification_code_invalid: {
+    status: 422,
+    en: 'The verification code is not correct. Check the code in the email and enter it again.',
+    ja: '確認コードが正しくありません。メールに記載のコードを確認して、もう一度入力してください。',
+  },
+  verification_code_expired: {
+    status: 410,
+    en: 'The verification code has expired or was tried too many times. Ask for a new code.',
+    ja: '確認コードの有効期限が切れたか、入力回数の上限に達しました。新しいコードを請求してください。',
+  },
+  email_not_verified: {
+    status: 409,
+    en: 'The email address of this request has not been verified yet. Enter the code from the verification email first.',
+    ja: 'この請求のメールアドレスはまだ確認されていません。先に確認メールのコードを入力してください。',
+  },
+  link_expired: {
+    status: 410,
+    en: 'This download link has expired or has been used the maximum number of times. Contact the privacy office for a new link.',
+    ja: 'このダウンロードリンクは有効期限が切れたか、利用回数の上限に達しました。新しいリンクは窓口にお問い合わせください。',
+  },
+  fee_not_applicable: {
+    status: 409,
+    en: 'No fee applies to this request.',
+    ja: 'この請求には手数料はかかりません。',
+  },
+  connection_failed: {
+    status: 502,
+    en: 'A connected system could not be reached or refused the operation. Check the connection settings and try again.',
+    ja: '接続先のシステムに接続できないか、操作が拒否されました。接続設定を確認して再度お試しください。',
+  },
   rate_limited: {
     status: 429,
     en: 'Too many requests. Wait a moment and try again.',

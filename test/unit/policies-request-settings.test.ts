@@ -64,7 +64,7 @@ describe('fees (APPI Art. 38): only purpose notification and disclosure may be c
 
   test('escalation cannot come before the target day', () => {
     const s = structuredClone(DEFAULT_REQUEST_SETTINGS);
-    s.deadlines = { targetDays: 20, escalationDays: 10 };
+    s.deadlines = { ...s.deadlines, targetDays: 20, escalationDays: 10 };
     const parsed = ZRequestSettings.safeParse(s);
     assert.equal(parsed.success, false);
     assert.deepEqual(parsed.error?.issues[0]?.path, ['deadlines', 'escalationDays']);

@@ -1,63 +1,15 @@
 // The email templates: one entry per kind of mail, each with its variables (a zod schema) and
-// its content in Japanese and in English. Adding a mail is adding one entry to EMAIL_TEMPLATES;
-// its variables are then type-checked at every call of queueEmail. Every template also accepts
-// `organizationName`; when a caller leaves it out the organisation profile supplies it.
+// its content in Japanese and in English. Adding a mail is adding one entry here or to a
+// domain's template file spread in below; its variables are then type-checked at every call of
+// queueEmail. Every template also accepts `organizationName`; when a caller leaves it out the
+// organisation profile supplies it.
 import { z } from 'zod';
 import type { Language } from '../../lib/errors.ts';
-import { formatDateTime, renderContent, type EmailContent, type RenderedEmail } from './mail.render.ts';
+import { REQUEST_EMAIL_TEMPLATES } from '../requests/request.emails.ts';
+import { defineEmailTemplate, staffSignature, ZEmailLine, ZEmailUrl, type Common, type CommonEmailVariables, type EmailTemplate } from './mail.template-kit.ts';
+import { formatDateTime, type RenderedEmail } from './mail.render.ts';
 
-/** One line of text that may appear in a subject or a salutation: no control characters. */
-export const ZEmailLine = z
-  .string()
-  .trim()
-  .min(1)
-  .max(200)
-  .regex(/^[^\p{Cc}]*$/u, 'must be one line without control characters');
-
-export const ZEmailUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).max(2000);
-
-const ZObjectInput = z.record(z.string(), z.unknown());
-
-interface Common {
-  organizationName: string;
-}
-
-/** Variables every template accepts besides its own. */
-export interface CommonEmailVariables {
-  organizationName?: string;
-}
-
-export interface EmailTemplate<S extends z.ZodType<object> = z.ZodType<object>> {
-  /** The template's own variables (without the common ones). */
-  readonly variables: S;
-  /** Validates `input` (throws ZodError) and renders it. */
-  render(language: Language, input: unknown, defaults: Common): RenderedEmail;
-}
-
-function defineEmailTemplate<Shape extends z.ZodRawShape>(def: {
-  variables: Shape;
-  ja: (v: z.output<z.ZodObject<Shape>> & Common) => EmailContent;
-  en: (v: z.output<z.ZodObject<Shape>> & Common) => EmailContent;
-}): EmailTemplate<z.ZodObject<Shape, z.core.$strict>> {
-  const schema = z.strictObject(def.variables);
-  return {
-    variables: schema,
-    render(language, input, defaults) {
-      const { organizationName, ...own } = ZObjectInput.parse(input);
-      const values = {
-        ...schema.parse(own),
-        organizationName: ZEmailLine.optional().parse(organizationName) ?? defaults.organizationName,
-      };
-      return renderContent(language === 'ja' ? def.ja(values) : def.en(values), language);
-    },
-  };
-}
-
-function staffSignature(org: string, language: Language): string[] {
-  return language === 'ja'
-    ? [`${org} 個人情報管理システム（Madoguchi）`, 'このメールは送信専用のアドレスからお送りしています。ご返信いただいてもお答えできません。']
-    : [`${org} personal information system (Madoguchi)`, 'This address only sends mail; replies are not read.'];
-}
+export { ZEmailLine, ZEmailUrl, type CommonEmailVariables, type EmailTemplate };
 
 export const EMAIL_TEMPLATES = {
   'staff.password_setup': defineEmailTemplate({
@@ -241,6 +193,7 @@ export const EMAIL_TEMPLATES = {
       signature: staffSignature(v.organizationName, 'en'),
     }),
   }),
+  ...REQUEST_EMAIL_TEMPLATES,
 } as const;
 
 export type EmailTemplateName = keyof typeof EMAIL_TEMPLATES;

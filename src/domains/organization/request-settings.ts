@@ -86,6 +86,10 @@ export const ZDeadlineSettings = z.strictObject({
   targetDays: z.number().int().min(1).max(90),
   /** Days after which an unanswered request is escalated to the officer. */
   escalationDays: z.number().int().min(1).max(180),
+  /** Whether the answer clock stops while the office waits on the requester (documents, fee). */
+  pauseWhileWaiting: z.boolean().default(true),
+  /** Days the requester has to send further documents or pay the fee before the request closes. */
+  replyDays: z.number().int().min(1).max(90).default(14),
 });
 
 /** Disclosure is electronic by default; paper is always possible on request (Art. 33(1)
@@ -180,7 +184,7 @@ export const DEFAULT_REQUEST_SETTINGS: RequestSettings = {
     specialMethodAtCost: true,
     bankTransfer: null,
   },
-  deadlines: { targetDays: 14, escalationDays: 30 },
+  deadlines: { targetDays: 14, escalationDays: 30, pauseWhileWaiting: true, replyDays: 14 },
   documentRetentionMonths: 12,
   delivery: { downloadLinkDays: 14, maxDownloads: 5 },
 };

@@ -21,6 +21,15 @@ export const PERMISSIONS = {
   // System owners read only the systems they own (narrowed by the inventory routes).
   'inventory.read': ['admin', 'privacy_officer', 'handler', 'auditor', 'system_owner'],
   'inventory.manage': ['admin', 'privacy_officer'],
+  // The request desk. Handlers work requests; the officer also decides and approves;
+  // auditors read. Opening identity documents is its own permission (each opening audited).
+  'requests.read': ['admin', 'privacy_officer', 'handler', 'auditor'],
+  'requests.work': ['admin', 'privacy_officer', 'handler'],
+  'requests.documents': ['admin', 'privacy_officer', 'handler'],
+  'requests.decide': ['admin', 'privacy_officer'],
+  'connections.read': ['admin', 'privacy_officer', 'auditor'],
+  'connections.manage': ['admin'],
+  'fulfillment.run': ['admin', 'privacy_officer', 'handler'],
 } as const satisfies Record<string, readonly StaffRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
