@@ -217,6 +217,9 @@ async function lookupKey(db: Db, ctx: Pick<AppContext, 'vault' | 'clock'>): Prom
   const cached = lookupKeys.get(ctx.vault);
   if (cached) return cached;
   let state = await db.selectFrom('system_state').select('value').where('key', '=', LOOKUP_KEY_STATE).executeTakeFirst();
+  // A key created in this call is not cached: the caller's transaction may still roll back, and
+  // a cached key that was never saved would make every later hash unmatchable after a restart.
+  const existed = state !== undefined;
   if (!state) {
     const blob = await ctx.vault.storeJson(db, { kind: 'lookup.key', value: { key: randomBytes(32).toString('base64') }, now: ctx.clock.now() });
     await db
@@ -229,7 +232,7 @@ async function lookupKey(db: Db, ctx: Pick<AppContext, 'vault' | 'clock'>): Prom
   const { blobId } = state.value as { blobId: string };
   const { key } = (await ctx.vault.readJson(db, blobId)) as { key: string };
   const buf = Buffer.from(key, 'base64');
-  lookupKeys.set(ctx.vault, buf);
+  if (existed) lookupKeys.set(ctx.vault, buf);
   return buf;
 }
 
@@ -242,20 +245,23 @@ export function normalizeName(name: string): string {
   return name.normalize('NFKC').replace(/\s+/gu, '').toLowerCase();
 }
 
-/** A keyed hash of an email or a name, for exact-match search and per-address limits. */
-export async function lookupHash(db: Db, ctx: Pick<AppContext, 'vault' | 'clock'>, kind: 'email' | 'name', value: string): Promise<string> {
+/** A keyed hash of an email or a name, for exact-match search and per-address limits; of a
+ * client address (throttle keys) or a verification code (stored so a database reader cannot
+ * try all million codes offline). */
+export async function lookupHash(db: Db, ctx: Pick<AppContext, 'vault' | 'clock'>, kind: 'email' | 'name' | 'ip' | 'code', value: string): Promise<string> {
   const key = await lookupKey(db, ctx);
-  const normal = kind === 'email' ? normalizeEmail(value) : normalizeName(value);
+  const normal = kind === 'email' ? normalizeEmail(value) : kind === 'name' ? normalizeName(value) : value.trim().toLowerCase();
   return createHmac('sha256', key).update(`${kind}\0${normal}`).digest('hex');
 }
 
-/** A request reference people can read out on the phone: R-YYYYMMDD-XXXXXX (no 0/O/1/I). */
+/** A request reference people can read out on the phone: R-YYYYMMDD-XXXXXX (JST date; no 0/O/1/I). */
 export function newReference(now: Date): string {
   const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
   const bytes = randomBytes(6);
   let tail = '';
   for (const b of bytes) tail += alphabet[b % alphabet.length];
-  const ymd = now.toISOString().slice(0, 10).replaceAll('-', '');
+  // The date part is the date in Japan, where the office and most requesters are.
+  const ymd = new Date(now.getTime() + 9 * 3_600_000).toISOString().slice(0, 10).replaceAll('-', '');
   return `R-${ymd}-${tail}`;
 }
 
