@@ -1,6 +1,7 @@
 // Table types for Kysely. Each table has one interface; columns with database defaults are
 // `Generated`. Rows use snake_case; repositories map them to camelCase domain objects.
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { ConsentTables } from './schema-consent.ts';
 import type { FulfillmentTables } from './schema-fulfillment.ts';
 import type { RequestTables } from './schema-requests.ts';
 
@@ -339,7 +340,7 @@ export interface InventoryLegalHoldsTable {
   from_event: string | null;
 }
 
-export interface Database extends RequestTables, FulfillmentTables {
+export interface Database extends RequestTables, FulfillmentTables, ConsentTables {
   system_state: SystemStateTable;
   organization: OrganizationTable;
   organization_revisions: OrganizationRevisionsTable;

@@ -82,6 +82,16 @@ export const AUDIT_ACTIONS = [
   'fulfillment.restriction_applied',
   'fulfillment.task_created',
   'fulfillment.task_completed',
+  // consent, restrictions and the decision API
+  'consent.granted',
+  'consent.withdrawn',
+  'consent.imported',
+  'restriction.applied',
+  'restriction.lifted',
+  'cookie_tag.created',
+  'cookie_tag.updated',
+  'cookie_tag.deleted',
+  'cookie_settings.updated',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

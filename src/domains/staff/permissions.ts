@@ -30,6 +30,8 @@ export const PERMISSIONS = {
   'connections.read': ['admin', 'privacy_officer', 'auditor'],
   'connections.manage': ['admin'],
   'fulfillment.run': ['admin', 'privacy_officer', 'handler'],
+  'consent.read': ['admin', 'privacy_officer', 'handler', 'auditor'],
+  'consent.manage': ['admin', 'privacy_officer'],
 } as const satisfies Record<string, readonly StaffRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
