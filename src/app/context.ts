@@ -2,6 +2,7 @@
 // the configuration and passed explicitly (no module-level singletons).
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
+import type { FulfillmentProvider } from '../domains/fulfillment/fulfillment.port.ts';
 import type { Vault } from '../domains/vault/vault.service.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -13,4 +14,6 @@ export interface AppContext {
   clock: Clock;
   logger: Logger;
   vault: Vault;
+  /** Who answers a request entering work; the manual desk when absent (the engine plugs in here). */
+  fulfillment?: FulfillmentProvider;
 }

@@ -26,6 +26,9 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     routerOptions: { maxParamLength: 200 },
     ajv: { customOptions: { removeAdditional: false } },
+    // Fastify's own request log writes the raw URL, which can carry a download token or a
+    // verification code; the hook below logs the route pattern instead.
+    disableRequestLogging: true,
   });
 
   app.setValidatorCompiler(validatorCompiler);
@@ -33,6 +36,12 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request completed',
+    );
   });
 
   installErrorHandler(app);

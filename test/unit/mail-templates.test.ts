@@ -13,6 +13,21 @@ const SAMPLE_VARIABLES: Partial<Record<EmailTemplateName, unknown>> = {
   'staff.password_setup': { displayName: '山田 花子', setupUrl: 'https://madoguchi.test/setup?token=x', expiresAt: at },
   'staff.mfa_reset': { displayName: '山田 花子', resetAt: at, signInUrl: 'https://madoguchi.test/admin' },
   'dev.test': { sentAt: at },
+  'request.verify_email': { reference: 'R-20261128-ABCDEF', code: '042917', verifyUrl: 'https://madoguchi.test/requests/req_1/verify?code=042917', expiresAt: at },
+  'request.acknowledged': { reference: 'R-20261128-ABCDEF', requestType: 'disclosure', dueAt: at, statusUrl: 'https://madoguchi.test/requests/req_1', feeApplies: true },
+  'request.withdrawn': { reference: 'R-20261128-ABCDEF', requestType: 'correction', withdrawnAt: at },
+  'request.documents_needed': { reference: 'R-20261128-ABCDEF', message: '住所が確認できる書類をもう1点お送りください。', replyDueAt: at },
+  'request.fee_required': { reference: 'R-20261128-ABCDEF', totalYen: 1460, baseYen: 1000, extraYen: 460, replyDueAt: at, bankTransfer: { bankName: { ja: 'あおば銀行', en: 'Aoba Bank' }, branchName: { ja: '本店', en: 'Head Office' }, accountType: 'ordinary', accountNumber: '1234567', accountHolder: { ja: 'カ）アオバセイカツシャ', en: 'Aoba Seikatsusha Co., Ltd.' } } },
+  'request.payment_received': { reference: 'R-20261128-ABCDEF', outcome: 'paid', amountYen: 1000 },
+  'request.closed': { reference: 'R-20261128-ABCDEF', reason: 'fee_unpaid' },
+  'request.message': { reference: 'R-20261128-ABCDEF', message: 'ご請求の対象となるサービス名をお知らせください。' },
+  'request.my_number_destroyed': { reference: 'R-20261128-ABCDEF' },
+  'request.staff_due_soon': { displayName: '山田 花子', reference: 'R-20261128-ABCDEF', requestType: 'disclosure', dueAt: at, requestUrl: 'https://madoguchi.test/admin/requests/req_1' },
+  'request.staff_escalated': { displayName: '山田 花子', reference: 'R-20261128-ABCDEF', requestType: 'disclosure', dueAt: at, escalationAt: at, requestUrl: 'https://madoguchi.test/admin/requests/req_1' },
+  'request.download_ready': { reference: 'R-20261128-ABCDEF', downloadUrl: 'https://madoguchi.test/requests/req_1/download?d=x', expiresAt: at, maxDownloads: 3 },
+  'request.download_expiring': { reference: 'R-20261128-ABCDEF', expiresAt: at, sentAt: at },
+  'request.completed': { reference: 'R-20261128-ABCDEF', delivery: 'paper', postedAt: at },
+  'request.decision': { reference: 'R-20261128-ABCDEF', requestType: 'disclosure', outcome: 'partial', reasons: ['business_impediment', 'not_held'], followUp: 'download_link' },
 };
 
 describe('email templates', () => {

@@ -70,6 +70,8 @@ export const AUDIT_ACTIONS = [
   'request.message_sent',
   'request.deadline_reminded',
   'request.retention_disposed',
+  'request.delivery_printed',
+  'request.delivery_posted',
   // fulfilment engine and connectors
   'connection.created',
   'connection.updated',
