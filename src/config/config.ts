@@ -190,3 +190,17 @@ export function loadConfig(
 export function processEnvironment(): Record<string, string | undefined> {
   return process.env;
 }
+
+/** Names a connection's secret may be read from: upper-case, digits and _, not Madoguchi's own settings. */
+export const CONNECTION_ENV_PATTERN = /^(?!MADOGUCHI_|DATABASE_URL$)[A-Z_][A-Z0-9_]{0,99}$/;
+
+/**
+ * The secret (a connection URL) that a stored fulfilment connection names by environment
+ * variable, read from the same environment snapshot loadConfig parsed. Undefined when the
+ * variable is unset or empty; there is no default.
+ */
+export function readConnectionSecret(env: Record<string, string | undefined>, name: string): string | undefined {
+  if (!CONNECTION_ENV_PATTERN.test(name)) return undefined;
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
