@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['src/http/static/', 'scratch/', 'node_modules/', 'data/', 'dist/', 'web/dist/', '.test-tmp/', 'test-artifacts/'] },
+  { ignores: ['src/http/static/', 'scratch/', 'node_modules/', 'data/', 'dist/', 'web/dist/', 'web/.dist-*/', '.test-tmp/', 'test-artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

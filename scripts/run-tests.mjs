@@ -23,6 +23,19 @@ function findTests(dir) {
 const only = process.argv.slice(2);
 const files = only.length > 0 ? only : findTests(path.join(root, 'test')).sort();
 
+// Browser tests need the web application built; ensureWebBuild skips it when web/dist is fresh.
+if (files.some((f) => f.includes(`${path.sep}browser${path.sep}`) || f.startsWith(`browser${path.sep}`))) {
+  const web = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '-e', "const m = await import('./src/http/web-build.ts'); await m.ensureWebBuild(console.log);"],
+    { cwd: root, env, stdio: 'inherit' },
+  );
+  if (web.status !== 0) {
+    console.error('Could not build the web application (npm run build:web shows why)');
+    process.exit(web.status ?? 1);
+  }
+}
+
 const prep = spawnSync(
   process.execPath,
   ['--import', 'tsx', '-e', "const m = await import('./test/helpers/databases.ts'); await m.prepareTemplates();"],

@@ -26,6 +26,10 @@ async function runUntilSignal(cli: CliEnvironment, flags: RunFlags, mode: 'start
     ...(flags.dataDir === undefined ? {} : { dataDir: flags.dataDir }),
   });
   const started = performance.now();
+  if (mode !== 'worker') {
+    const { ensureWebBuild } = await import('../http/web-build.ts');
+    await ensureWebBuild((line) => cli.out(line));
+  }
   const [{ bootstrap }, { createLogger }, { run }, { seedSampleOrganization }, { ensureFirstAdministrator }] = await Promise.all([
     import('../app/bootstrap.ts'),
     import('../lib/logger.ts'),

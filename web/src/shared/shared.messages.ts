@@ -1,0 +1,41 @@
+// Texts both apps use (the language switch, generic errors, common buttons).
+import { defineMessages } from './i18n.tsx';
+
+export const sharedMessages = defineMessages(
+  {
+    'language.label': '表示言語',
+    'language.ja': '日本語',
+    'language.en': 'English',
+    'error.network': 'サーバーに接続できませんでした。通信環境をご確認のうえ、もう一度お試しください。',
+    'error.unexpected': '予期しないエラーが発生しました。時間をおいてもう一度お試しください。',
+    'error.reference': '問い合わせ番号: {requestId}',
+    'common.loading': '読み込み中…',
+    'common.back': '戻る',
+    'common.next': '次へ',
+    'common.cancel': 'キャンセル',
+    'common.close': '閉じる',
+    'common.save': '保存',
+    'common.required': '必須',
+    'common.optional': '任意',
+    'common.skipToContent': '本文へ移動',
+    'common.notFound': 'お探しのページは見つかりませんでした。',
+  },
+  {
+    'language.label': 'Language',
+    'language.ja': '日本語',
+    'language.en': 'English',
+    'error.network': 'We could not reach the server. Please check your connection and try again.',
+    'error.unexpected': 'Something went wrong. Please try again later.',
+    'error.reference': 'Reference: {requestId}',
+    'common.loading': 'Loading…',
+    'common.back': 'Back',
+    'common.next': 'Next',
+    'common.cancel': 'Cancel',
+    'common.close': 'Close',
+    'common.save': 'Save',
+    'common.required': 'required',
+    'common.optional': 'optional',
+    'common.skipToContent': 'Skip to main content',
+    'common.notFound': 'We could not find that page.',
+  },
+);
