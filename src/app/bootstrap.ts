@@ -1,8 +1,9 @@
 // Start-up: configuration → database → migrations → keyring → context. Every entry point
 // (start, serve, worker, the CLI commands, the tests) builds its context here.
-import type { Config } from '../config/config.ts';
+import { processEnvironment, type Config } from '../config/config.ts';
 import { openDatabase, type DatabaseHandle } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
+import { engineFulfillment } from '../domains/fulfillment/engine.provider.ts';
 import { createVault } from '../domains/vault/vault.service.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';
 import { openKeyring } from '../lib/keyring.ts';
@@ -17,6 +18,8 @@ export interface BootOptions {
   /** Use this database instead of opening the configured one (tests). */
   database?: DatabaseHandle;
   poolSize?: number;
+  /** The environment `config` was loaded from (connection secrets); the process environment when absent. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface Booted {
@@ -49,6 +52,10 @@ export async function bootstrap(config: Config, options: BootOptions = {}): Prom
       clock: options.clock ?? systemClock,
       logger,
       vault: createVault(keyring),
+      // Always the engine: it answers from the data map's connected systems and hands the
+      // request to the manual desk when none of them is connected (docs/fulfillment-engine.md).
+      fulfillment: engineFulfillment,
+      env: { ...(options.env ?? processEnvironment()) },
     };
     return { ctx, keyFileCreated: created, close: () => handle.close() };
   } catch (err) {

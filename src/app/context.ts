@@ -16,4 +16,10 @@ export interface AppContext {
   vault: Vault;
   /** Who answers a request entering work; the manual desk when absent (the engine plugs in here). */
   fulfillment?: FulfillmentProvider;
+  /**
+   * The environment the configuration was loaded from, kept so that a job can read the
+   * connection secrets a stored fulfilment connection names by variable (readConnectionSecret).
+   * Nothing else reads it.
+   */
+  env: Readonly<Record<string, string | undefined>>;
 }

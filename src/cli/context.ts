@@ -48,7 +48,7 @@ export async function withContext<T>(
   const config = readConfig(cli, overrides);
   const level = config.logLevel === 'info' ? 'warn' : config.logLevel;
   const [{ bootstrap }, { createLogger }] = await Promise.all([import('../app/bootstrap.ts'), import('../lib/logger.ts')]);
-  const booted = await bootstrap(config, { logger: createLogger(level) });
+  const booted = await bootstrap(config, { logger: createLogger(level), env: cli.env });
   try {
     return await fn(booted.ctx, booted);
   } finally {

@@ -37,7 +37,7 @@ async function runUntilSignal(cli: CliEnvironment, flags: RunFlags, mode: 'start
     import('../domains/organization/organization.service.ts'),
     import('../domains/staff/first-admin.ts'),
   ]);
-  const booted = await bootstrap(config, { logger: createLogger(config.logLevel) });
+  const booted = await bootstrap(config, { logger: createLogger(config.logLevel), env: cli.env });
   const { ctx } = booted;
   const options: RunOptions = {
     http: mode !== 'worker',

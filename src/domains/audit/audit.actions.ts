@@ -84,6 +84,7 @@ export const AUDIT_ACTIONS = [
   'fulfillment.restriction_applied',
   'fulfillment.task_created',
   'fulfillment.task_completed',
+  'fulfillment.task_opened',
   // consent, restrictions and the decision API
   'consent.granted',
   'consent.withdrawn',

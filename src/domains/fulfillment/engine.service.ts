@@ -129,7 +129,10 @@ export interface EngineAccessRun {
 }
 
 /** Finds the person's data; rows are returned (for findings), counts are recorded and audited. */
-export async function runEngineAccess(e: EngineContext, input: { plan: Plan; subjects: readonly Subject[]; filter?: AccessFilter }): Promise<EngineAccessRun> {
+export async function runEngineAccess(
+  e: EngineContext,
+  input: { plan: Plan; subjects: readonly Subject[]; filter?: AccessFilter; /** false: a repeated run whose owners already have their tasks. */ saveTasks?: boolean },
+): Promise<EngineAccessRun> {
   const pool = await connectorsForPlan(e.ctx, e.env, input.plan.nodes);
   let result: AccessResult;
   try {
@@ -153,7 +156,7 @@ export async function runEngineAccess(e: EngineContext, input: { plan: Plan; sub
       details: { requestId: e.requestId ?? null, collections: result.collections.length, rows, failed, manualTasks: result.manualTasks.length },
       at: e.ctx.clock.now(),
     });
-    return saveManualTasks(trx, e, runId, 'access', result.manualTasks);
+    return input.saveTasks === false ? [] : saveManualTasks(trx, e, runId, 'access', result.manualTasks);
   });
   return { runId, result, taskIds };
 }
@@ -171,7 +174,15 @@ export interface ErasureRunPlanned {
 
 export async function planErasureRun(
   e: EngineContext,
-  input: { plan: Plan; subjects: readonly Subject[]; categories: readonly string[]; sharedDecisions?: Readonly<Record<string, 'erase' | 'keep'>>; dryRun?: boolean },
+  input: {
+    plan: Plan;
+    subjects: readonly Subject[];
+    categories: readonly string[];
+    sharedDecisions?: Readonly<Record<string, 'erase' | 'keep'>>;
+    dryRun?: boolean;
+    /** Owners of manual systems get their erasure tasks when the run is executed, not before (a run prepared for approval). */
+    deferTasks?: boolean;
+  },
 ): Promise<ErasureRunPlanned> {
   const pool = await connectorsForPlan(e.ctx, e.env, input.plan.nodes);
   const runId = newId('frun');
@@ -191,9 +202,11 @@ export async function planErasureRun(
     await pool.closeAll();
   }
   const now = e.ctx.clock.now();
+  const deferTasks = input.deferTasks === true && input.dryRun !== true;
   const summary = {
     categories: erasure.categories,
     collections: erasure.collections.map((c) => ({ node: c.id, status: c.status, found: c.rowsFound, planned: c.changes.length, held: c.held.length, shared: c.shared.length })),
+    ...(deferTasks ? { tasksDeferred: true } : {}),
   };
   const taskIds = await e.ctx.db.transaction().execute(async (trx) => {
     const blob = await e.ctx.vault.storeJson(trx, { kind: PLAN_BLOB_KIND, value: { plan: input.plan, erasure }, now });
@@ -220,7 +233,7 @@ export async function planErasureRun(
       },
       at: now,
     });
-    return input.dryRun ? [] : saveManualTasks(trx, e, runId, 'erasure', erasure.manualTasks);
+    return input.dryRun || deferTasks ? [] : saveManualTasks(trx, e, runId, 'erasure', erasure.manualTasks);
   });
   return { runId, erasure, taskIds };
 }
@@ -283,13 +296,20 @@ export async function executeErasureRun(e: EngineContext, runId: string): Promis
       details: { requestId: run.request_id, changed, failed: failed.length, statuses: statusCounts(outcome.collections) },
       at: now,
     });
+    // A run prepared before approval left its manual tasks until now; they are created once.
+    if (run.summary?.tasksDeferred === true && (await repo.listTasks(trx, { runId })).length === 0) {
+      await saveManualTasks(trx, { ...e, requestId: run.request_id }, runId, 'erasure', erasure.manualTasks);
+    }
   });
   return outcome;
 }
 
 // ---------------------------------------------------------------------------------------------
 
-export async function runEngineCorrection(e: EngineContext, input: { plan: Plan; subjects: readonly Subject[]; corrections: readonly CorrectionRequest[] }): Promise<{ runId: string; result: CorrectionResult; taskIds: string[] }> {
+export async function runEngineCorrection(
+  e: EngineContext,
+  input: { plan: Plan; subjects: readonly Subject[]; corrections: readonly CorrectionRequest[]; saveTasks?: boolean },
+): Promise<{ runId: string; result: CorrectionResult; taskIds: string[] }> {
   const pool = await connectorsForPlan(e.ctx, e.env, input.plan.nodes);
   const runId = newId('frun');
   let result: CorrectionResult;
@@ -327,7 +347,7 @@ export async function runEngineCorrection(e: EngineContext, input: { plan: Plan;
         at: now,
       })),
     );
-    return saveManualTasks(trx, e, runId, 'correction', result.manualTasks);
+    return input.saveTasks === false ? [] : saveManualTasks(trx, e, runId, 'correction', result.manualTasks);
   });
   return { runId, result, taskIds };
 }
@@ -337,7 +357,10 @@ export async function runEngineCorrection(e: EngineContext, input: { plan: Plan;
  * field (or the HTTP service's restrict), and a restriction recorded that applications can look
  * up by the person's keyed email hash (activeRestrictionsFor).
  */
-export async function runEngineRestriction(e: EngineContext, input: { plan: Plan; subjects: readonly Subject[]; kind: RestrictionKind }): Promise<{ runId: string; restrictionId: string; result: RestrictionResult; taskIds: string[] }> {
+export async function runEngineRestriction(
+  e: EngineContext,
+  input: { plan: Plan; subjects: readonly Subject[]; kind: RestrictionKind; saveTasks?: boolean },
+): Promise<{ runId: string; restrictionId: string; result: RestrictionResult; taskIds: string[] }> {
   const pool = await connectorsForPlan(e.ctx, e.env, input.plan.nodes);
   const runId = newId('frun');
   let result: RestrictionResult;
@@ -372,7 +395,7 @@ export async function runEngineRestriction(e: EngineContext, input: { plan: Plan
       details: { requestId: e.requestId ?? null, kind: input.kind, runId, flagged: result.collections.reduce((n, c) => n + c.changed, 0), statuses: statusCounts(result.collections) },
       at: now,
     });
-    return saveManualTasks(trx, e, runId, input.kind, result.manualTasks);
+    return input.saveTasks === false ? [] : saveManualTasks(trx, e, runId, input.kind, result.manualTasks);
   });
   return { runId, restrictionId, result, taskIds };
 }

@@ -26,14 +26,15 @@ export async function startFulfillment(
   if (row.status !== 'in_progress') return 'not_in_progress';
   if (await hasRequestEvent(ctx.db, requestId, FULFILLMENT_STARTED_EVENT)) return 'already_started';
   const provider = resolveFulfillment(ctx);
-  await provider.start(ctx, row);
+  const started = await provider.start(ctx, row);
+  const providerName = started?.provider ?? provider.name;
   return complete(async (trx) => {
     await lockRequest(trx, requestId);
     if (await hasRequestEvent(trx, requestId, FULFILLMENT_STARTED_EVENT)) return 'already_started' as const;
     await addEvent(trx, ctx, requestId, {
       kind: FULFILLMENT_STARTED_EVENT,
       actor: SYSTEM_ACTOR,
-      data: { provider: provider.name },
+      data: { provider: providerName },
       visibleToRequester: false,
     });
     return 'started' as const;

@@ -14,9 +14,16 @@ export interface FulfillmentProvider {
   name: string;
   /**
    * Starts answering `request` (status `in_progress`). Runs after the status change committed,
-   * in a job that may be retried: it must be safe to call again for the same request.
+   * in a job that may be retried: it must be safe to call again for the same request. A provider
+   * that hands a request on to another (the engine with nothing connected hands it to the manual
+   * desk) says which one answered, and the timeline records that one.
    */
-  start(ctx: AppContext, request: RequestRow): Promise<void>;
+  start(ctx: AppContext, request: RequestRow): Promise<void | FulfillmentStarted>;
+}
+
+export interface FulfillmentStarted {
+  /** The provider that actually took the request. */
+  provider: string;
 }
 
 export const MANUAL_FULFILLMENT_EVENT = 'fulfillment.manual';
