@@ -2,7 +2,11 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdminCommands } from './admin.command.ts';
 import { registerAuditCommands } from './audit.command.ts';
+import { registerConnectionCommands } from './connection.command.ts';
 import { registerDatamapCommands } from './datamap.command.ts';
+import { registerDsrCommands } from './dsr.command.ts';
+import { registerRequestCommands } from './request.command.ts';
+import { registerRetentionCommands } from './retention.command.ts';
 import { registerServerCommands } from './server.command.ts';
 import { CliExit, defaultCliEnvironment, type CliEnvironment } from './context.ts';
 
@@ -19,6 +23,10 @@ export function buildProgram(cli: CliEnvironment): Command {
   registerAdminCommands(program, cli);
   registerAuditCommands(program, cli);
   registerDatamapCommands(program, cli);
+  registerDsrCommands(program, cli);
+  registerConnectionCommands(program, cli);
+  registerRequestCommands(program, cli);
+  registerRetentionCommands(program, cli);
   return program;
 }
 
