@@ -36,6 +36,8 @@ function fullCandidate(overrides: Partial<RetentionCandidate> = {}): RetentionCa
     ],
     deliveries: [{ id: 'rdel_1', packageBlobId: 'blob_package', letterBlobId: 'blob_print' }],
     emails: [{ id: 'out_1', blobId: 'blob_mail' }],
+    engineRuns: [{ id: 'frun_1', planBlobId: 'blob_plan' }],
+    tasks: [{ id: 'ftask_1', checklistBlobId: 'blob_checklist', resultBlobId: 'blob_result' }],
     goneBlobIds: new Set(['blob_mynumber']),
     ...overrides,
   };
@@ -86,6 +88,9 @@ describe('retention: what is disposed of, under which rule', () => {
         'decision_letter blob_letter answer_data_after_completion',
         'delivery_package blob_package answer_data_after_completion',
         'delivery_letter blob_print answer_data_after_completion',
+        'engine_plan blob_plan answer_data_after_completion',
+        'task_checklist blob_checklist answer_data_after_completion',
+        'task_result blob_result answer_data_after_completion',
       ],
     );
   });
@@ -96,6 +101,7 @@ describe('retention: what is disposed of, under which rule', () => {
     assert.equal(byId.get('blob_subject'), 'req_1');
     assert.equal(byId.get('blob_payer'), 'rpay_1');
     assert.equal(byId.get('blob_letter'), 'rdec_2');
+    assert.equal(byId.get('blob_checklist'), 'ftask_1');
     assert.equal(byId.get('blob_print'), 'rdel_1');
     assert.equal(byId.get('blob_mail'), 'out_1');
   });
@@ -144,6 +150,9 @@ describe('retention: what is disposed of, under which rule', () => {
       decision_letter: 1,
       delivery_package: 1,
       delivery_letter: 1,
+      engine_plan: 1,
+      task_checklist: 1,
+      task_result: 1,
     });
     assert.deepEqual(rulesApplied(plan), Object.keys(RETENTION_RULES));
     assert.deepEqual(rulesApplied(plan.filter((i) => i.kind === 'document')), ['documents_after_completion']);

@@ -33,7 +33,7 @@ export async function listDueRequests(db: Db, now: Date, after: DueRequest | nul
 
 /** The ids of everything personal stored for the request (the request row itself is the caller's). */
 export async function loadStoredReferences(db: Db, requestId: string): Promise<Omit<RetentionCandidate, 'request' | 'goneBlobIds'>> {
-  const [documents, events, payments, findings, decisions, deliveries, emails] = await Promise.all([
+  const [documents, events, payments, findings, decisions, deliveries, emails, engineRuns, tasks] = await Promise.all([
     db.selectFrom('request_documents').select(['id', 'blob_id', 'status']).where('request_id', '=', requestId).orderBy('uploaded_at').orderBy('id').execute(),
     db
       .selectFrom('request_events')
@@ -71,6 +71,14 @@ export async function loadStoredReferences(db: Db, requestId: string): Promise<O
       .orderBy('created_at')
       .orderBy('id')
       .execute(),
+    db.selectFrom('fulfillment_runs').select(['id', 'plan_blob_id']).where('request_id', '=', requestId).orderBy('id').execute(),
+    db
+      .selectFrom('fulfillment_tasks')
+      .select(['id', 'checklist_blob_id', 'result_blob_id'])
+      .where('request_id', '=', requestId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute(),
   ]);
   return {
     documents: documents.map((d) => ({ id: d.id, blobId: d.blob_id, status: d.status })),
@@ -80,6 +88,8 @@ export async function loadStoredReferences(db: Db, requestId: string): Promise<O
     decisions: decisions.map((d) => ({ id: d.id, detailsBlobId: d.details_blob_id, letterBlobId: d.letter_blob_id })),
     deliveries: deliveries.map((d) => ({ id: d.id, packageBlobId: d.package_blob_id, letterBlobId: d.letter_blob_id })),
     emails: emails.map((m) => ({ id: m.id, blobId: m.blob_id })),
+    engineRuns: engineRuns.map((r) => ({ id: r.id, planBlobId: r.plan_blob_id })),
+    tasks: tasks.map((t) => ({ id: t.id, checklistBlobId: t.checklist_blob_id, resultBlobId: t.result_blob_id })),
   };
 }
 
@@ -117,5 +127,7 @@ export async function markRequestDisposed(trx: Db, requestId: string, version: n
     .where('version', '=', version)
     .where('disposed_at', 'is', null)
     .executeTakeFirst();
+  // A staff file name can carry a person's name; the finding's file itself is disposed of.
+  await trx.updateTable('request_findings').set({ file_name: null }).where('request_id', '=', requestId).where('file_name', 'is not', null).execute();
   return Number(result.numUpdatedRows) === 1;
 }

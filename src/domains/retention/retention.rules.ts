@@ -33,6 +33,9 @@ export const DISPOSAL_KIND_RULES = {
   decision_letter: 'answer_data_after_completion',
   delivery_package: 'answer_data_after_completion',
   delivery_letter: 'answer_data_after_completion',
+  engine_plan: 'answer_data_after_completion',
+  task_checklist: 'answer_data_after_completion',
+  task_result: 'answer_data_after_completion',
 } as const satisfies Record<string, RetentionRule>;
 export type DisposalKind = keyof typeof DISPOSAL_KIND_RULES;
 export const DISPOSAL_KINDS = Object.keys(DISPOSAL_KIND_RULES) as DisposalKind[];
@@ -62,6 +65,10 @@ export interface RetentionCandidate {
   decisions: ReadonlyArray<{ id: string; detailsBlobId: string | null; letterBlobId: string | null }>;
   deliveries: ReadonlyArray<{ id: string; packageBlobId: string | null; letterBlobId: string | null }>;
   emails: ReadonlyArray<{ id: string; blobId: string }>;
+  /** The fulfilment engine's stored plans (they name the identities searched for). */
+  engineRuns: ReadonlyArray<{ id: string; planBlobId: string | null }>;
+  /** Owners' manual tasks: the checklist (values to search for) and what the owner entered. */
+  tasks: ReadonlyArray<{ id: string; checklistBlobId: string; resultBlobId: string | null }>;
   /** Blobs already disposed of earlier (a destroyed My Number side, a removed finding). */
   goneBlobIds: ReadonlySet<string>;
 }
@@ -106,6 +113,11 @@ export function disposalPlan(candidate: RetentionCandidate, now: Date): Disposal
   for (const d of candidate.deliveries) {
     add('delivery_package', d.packageBlobId, d.id);
     add('delivery_letter', d.letterBlobId, d.id);
+  }
+  for (const r of candidate.engineRuns) add('engine_plan', r.planBlobId, r.id);
+  for (const t of candidate.tasks) {
+    add('task_checklist', t.checklistBlobId, t.id);
+    add('task_result', t.resultBlobId, t.id);
   }
   return items;
 }
