@@ -207,6 +207,9 @@ export async function submitRequest(ctx: Ctx, input: SubmitRequestInput): Promis
     const actor = requestActor(id);
     const details = { type: submission.type, requesterKind: submission.requester.kind, documentCount: files.length, deliveryMethod: submission.delivery.method };
     await addEvent(trx, ctx, id, { kind: 'submitted', actor, toStatus: 'received', data: details, visibleToRequester: true });
+    await emailRequester(trx, ctx, row, 'request.verify_email', { reference: row.reference, code, verifyUrl: verifyUrl(ctx, id, code), expiresAt }, actor);
+    // Audit last: appending locks the chain head until commit, so the encryption and inserts
+    // above run before concurrent submissions queue on that lock.
     await appendAudit(trx, {
       action: 'request.submitted',
       actor,
@@ -215,7 +218,6 @@ export async function submitRequest(ctx: Ctx, input: SubmitRequestInput): Promis
       details,
       at: now,
     });
-    await emailRequester(trx, ctx, row, 'request.verify_email', { reference: row.reference, code, verifyUrl: verifyUrl(ctx, id, code), expiresAt }, actor);
     return { id, reference: row.reference, status: 'received' as const, trackingToken };
   });
 }
