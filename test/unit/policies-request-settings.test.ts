@@ -20,7 +20,7 @@ describe('request settings: the policy values are the defaults', () => {
       suspension: 0,
       stop_provision: 0,
     });
-    assert.deepEqual(DEFAULT_REQUEST_SETTINGS.deadlines, { targetDays: 14, escalationDays: 30 });
+    assert.deepEqual(DEFAULT_REQUEST_SETTINGS.deadlines, { targetDays: 14, escalationDays: 30, pauseWhileWaiting: true, replyDays: 14 });
     assert.equal(DEFAULT_REQUEST_SETTINGS.documentRetentionMonths, 12);
     assert.equal(DEFAULT_REQUEST_SETTINGS.identity.photoDocumentsRequired, 1);
     assert.equal(DEFAULT_REQUEST_SETTINGS.identity.nonPhotoDocumentsRequired, 2);
