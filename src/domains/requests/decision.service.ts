@@ -14,6 +14,8 @@ import { AppError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import type { Actor } from '../audit/audit.actions.ts';
 import { appendAudit } from '../audit/audit.service.ts';
+import { restrictionFromDecision } from '../consent/restriction.service.ts';
+import { enqueueFulfillmentExecution } from '../fulfillment/engine.jobs.ts';
 import { prepareDelivery } from '../delivery/delivery.service.ts';
 import { composeDecisionLetter, type DecisionLetter } from '../delivery/letter.content.ts';
 import { renderLetterPdf } from '../delivery/letter.pdf.ts';
@@ -391,6 +393,10 @@ export async function approveDecision(ctx: AppContext, requestId: string, actor:
       patch: closes ? { closed_reason: draft.reason } : {},
       requestId: meta,
     });
+    // Consent store (issue 7): an approved suspension / stop of provision becomes a restriction.
+    await restrictionFromDecision(trx, ctx, row, outcome, actor, { requestId: meta });
+    // Fulfilment engine (issue 5): a measure approved as done is carried out after this commits.
+    await enqueueFulfillmentExecution(trx, ctx, row, { id: draft.id, outcome });
     await emailRequester(
       trx,
       ctx,

@@ -2,8 +2,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import { installAdminGate } from '../auth.ts';
-import { adminLiteRoutes } from './admin-lite.routes.ts';
 import { apiKeyRoutes } from './admin/api-keys.routes.ts';
+import { consentAdminRoutes } from './admin/consent.routes.ts';
+import { fulfillmentRoutes } from './admin/fulfillment.routes.ts';
 import { auditRoutes } from './admin/audit.routes.ts';
 import { authRoutes } from './admin/auth.routes.ts';
 import { inventoryRoutes } from './admin/inventory.routes.ts';
@@ -13,14 +14,20 @@ import { policyAdminRoutes } from './admin/policies.routes.ts';
 import { requestFindingsRoutes } from './admin/request-findings.routes.ts';
 import { requestDecisionRoutes } from './admin/request-decisions.routes.ts';
 import { requestDeskRoutes } from './admin/requests.routes.ts';
+import { requestReferenceRoutes } from './admin/request-reference.routes.ts';
+import { requestStatsRoutes } from './admin/request-stats.routes.ts';
 import { staffRoutes } from './admin/staff.routes.ts';
 import { apiKeyInfoRoutes } from './app/api-key-info.routes.ts';
+import { appConsentRoutes } from './app/consent.routes.ts';
 import { docsRoutes } from './docs.routes.ts';
 import { healthRoutes } from './health.routes.ts';
 import { publicOrganizationRoutes } from './public/organization.routes.ts';
+import { publicBannerRoutes } from './public/banner.routes.ts';
 import { publicDeliveryRoutes } from './public/deliveries.routes.ts';
 import { publicPolicyRoutes } from './public/policies.routes.ts';
 import { publicRequestRoutes } from './public/requests.routes.ts';
+import { publicRequestFormRoutes } from './public/request-form.routes.ts';
+import { webRoutes } from './web.routes.ts';
 
 export async function registerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   // Before any route: every /api/admin request is authenticated ahead of body parsing.
@@ -34,14 +41,21 @@ export async function registerRoutes(app: FastifyInstance, ctx: AppContext): Pro
   await app.register(mailboxRoutes(ctx));
   await app.register(inventoryRoutes(ctx));
   await app.register(apiKeyInfoRoutes(ctx));
-  await app.register(adminLiteRoutes());
+  await app.register(appConsentRoutes(ctx));
+  await app.register(consentAdminRoutes(ctx));
+  await app.register(publicBannerRoutes(ctx));
   await app.register(publicOrganizationRoutes(ctx));
   await app.register(organizationAdminRoutes(ctx));
   await app.register(policyAdminRoutes(ctx));
   await app.register(requestDecisionRoutes(ctx));
   await app.register(requestDeskRoutes(ctx));
+  await app.register(requestStatsRoutes(ctx));
+  await app.register(requestReferenceRoutes(ctx));
   await app.register(publicPolicyRoutes(ctx));
   await app.register(publicRequestRoutes(ctx));
   await app.register(requestFindingsRoutes(ctx));
+  await app.register(fulfillmentRoutes(ctx));
   await app.register(publicDeliveryRoutes(ctx));
+  await app.register(publicRequestFormRoutes(ctx));
+  await app.register(webRoutes());
 }
