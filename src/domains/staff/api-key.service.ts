@@ -120,7 +120,7 @@ export async function listApiKeys(ctx: AppContext): Promise<ApiKeyView[]> {
 /** Revoking twice is harmless: the second call changes and records nothing. */
 export async function revokeApiKey(ctx: AppContext, id: string, actor: Actor, meta: RequestMeta = {}): Promise<ApiKeyView> {
   const now = ctx.clock.now();
-  return ctx.db.transaction().execute(async (trx) => {
+  const view = await ctx.db.transaction().execute(async (trx) => {
     const row = await repo.lockApiKeyById(trx, id);
     if (!row) throw new AppError('not_found');
     if (row.revoked_at === null) {
@@ -138,6 +138,9 @@ export async function revokeApiKey(ctx: AppContext, id: string, actor: Actor, me
     if (!updated) throw new AppError('not_found');
     return toApiKeyView(updated);
   });
+  // A revoked key stops working at once in this process.
+  keyCacheOf(ctx).clear();
+  return view;
 }
 
 /**
@@ -148,12 +151,41 @@ export async function revokeApiKey(ctx: AppContext, id: string, actor: Actor, me
 export async function authenticateApiKey(ctx: AppContext, presented: string, scope: ApiKeyScope | null): Promise<ApiKeyPrincipal> {
   const match = KEY_SHAPE.exec(presented);
   if (!match) throw new AppError('unauthenticated');
-  const row = await repo.findApiKeyByHash(ctx.db, hashToken(presented));
+  const hash = hashToken(presented);
   const now = ctx.clock.now();
+  const cache = keyCacheOf(ctx);
+  let entry = cache.get(hash);
+  if (!entry || now.getTime() - entry.fetchedAt >= KEY_CACHE_MS || now.getTime() < entry.fetchedAt) {
+    const row = await repo.findApiKeyByHash(ctx.db, hash);
+    if (cache.size >= KEY_CACHE_MAX) cache.clear();
+    entry = { row: row ?? null, fetchedAt: now.getTime(), touchedAt: entry?.touchedAt ?? 0 };
+    cache.set(hash, entry);
+  }
+  const row = entry.row;
   if (!row || row.prefix !== match[1] || row.revoked_at !== null) throw new AppError('unauthenticated');
   if (row.expires_at !== null && row.expires_at.getTime() <= now.getTime()) throw new AppError('unauthenticated');
   const scopes = row.scopes.filter((s): s is ApiKeyScope => (API_KEY_SCOPES as readonly string[]).includes(s));
   if (scope !== null && !scopes.includes(scope)) throw new AppError('forbidden');
-  await repo.touchApiKey(ctx.db, row.id, now, LAST_USED_INTERVAL_MS);
+  if (now.getTime() - entry.touchedAt >= LAST_USED_INTERVAL_MS || now.getTime() < entry.touchedAt) {
+    entry.touchedAt = now.getTime();
+    await repo.touchApiKey(ctx.db, row.id, now, LAST_USED_INTERVAL_MS);
+  }
   return { id: row.id, name: row.name, prefix: row.prefix, scopes };
+}
+
+// Applications call the decision API many times a second with the same key: the key's row is
+// kept in memory for a few seconds (a revocation in this process clears it at once; another
+// process sees it within KEY_CACHE_MS), and last_used_at is written at most once a minute.
+const KEY_CACHE_MS = 5_000;
+const KEY_CACHE_MAX = 1_000;
+type KeyCacheEntry = { row: Awaited<ReturnType<typeof repo.findApiKeyByHash>> | null; fetchedAt: number; touchedAt: number };
+const keyCaches = new WeakMap<object, Map<string, KeyCacheEntry>>();
+
+function keyCacheOf(ctx: Pick<AppContext, 'db'>): Map<string, KeyCacheEntry> {
+  let cache = keyCaches.get(ctx.db);
+  if (!cache) {
+    cache = new Map();
+    keyCaches.set(ctx.db, cache);
+  }
+  return cache;
 }
