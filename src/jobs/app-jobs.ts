@@ -8,13 +8,14 @@ import { downloadExpiryJob, downloadExpirySchedule } from '../domains/delivery/d
 import { fulfillmentStartJob } from '../domains/fulfillment/fulfillment.jobs.ts';
 import { fulfillmentExecuteJob } from '../domains/fulfillment/engine.jobs.ts';
 import { throttlePurgeJob, throttlePurgeSchedule } from '../domains/requests/intake.jobs.ts';
+import { analyzeJob, analyzeSchedule } from '../db/maintenance.jobs.ts';
 import type { JobDefinition } from './job.types.ts';
 import { createJobRegistry, type JobRegistry } from './registry.ts';
 import type { Schedule } from './scheduler.ts';
 
-export const APP_JOBS: readonly JobDefinition[] = [emailSendJob, reviewReminderJob, retentionJob, deadlineSweepJob, fulfillmentStartJob, fulfillmentExecuteJob, downloadExpiryJob, throttlePurgeJob];
+export const APP_JOBS: readonly JobDefinition[] = [analyzeJob, emailSendJob, reviewReminderJob, retentionJob, deadlineSweepJob, fulfillmentStartJob, fulfillmentExecuteJob, downloadExpiryJob, throttlePurgeJob];
 
-export const APP_SCHEDULES: readonly Schedule[] = [reviewReminderSchedule, retentionSchedule, deadlineSweepSchedule, downloadExpirySchedule, throttlePurgeSchedule];
+export const APP_SCHEDULES: readonly Schedule[] = [analyzeSchedule, reviewReminderSchedule, retentionSchedule, deadlineSweepSchedule, downloadExpirySchedule, throttlePurgeSchedule];
 
 export function createAppJobRegistry(): JobRegistry {
   return createJobRegistry(APP_JOBS);
