@@ -45,7 +45,8 @@ export interface FoundRow {
   row: Row;
   /** The row's key values; all read fields when the collection has no key. */
   key: RowKey;
-  subjects: Set<string>;
+  /** Shared between rows and values and never changed (see subjectSets). */
+  subjects: ReadonlySet<string>;
   /** Matched through an identity field (not only through references). */
   viaIdentity: boolean;
 }
@@ -86,7 +87,32 @@ export interface TraversalResult {
 
 export interface ValueOrigin {
   value: Scalar;
-  subjects: Set<string>;
+  /** Replaced, never changed in place: the set may be shared with other values. */
+  subjects: ReadonlySet<string>;
+}
+
+/**
+ * Sets of subjects, one per distinct combination, shared by every value and row that has it.
+ * A person with 100k orders passes 100k order numbers on to the next collection; a new set for
+ * each would cost more memory than the numbers themselves.
+ */
+function subjectSets(): { of(ids: Iterable<string>): ReadonlySet<string>; union(a: ReadonlySet<string>, b: ReadonlySet<string>): ReadonlySet<string> } {
+  const interned = new Map<string, ReadonlySet<string>>();
+  const of = (ids: Iterable<string>): ReadonlySet<string> => {
+    const sorted = [...new Set(ids)].sort();
+    const key = JSON.stringify(sorted);
+    let set = interned.get(key);
+    if (!set) interned.set(key, (set = new Set(sorted)));
+    return set;
+  };
+  return {
+    of,
+    union(a, b) {
+      if (a === b) return a;
+      for (const s of b) if (!a.has(s)) return of([...a, ...b]);
+      return a;
+    },
+  };
 }
 
 /** Values are compared as text: an integer key matches the same number read as text elsewhere. */
@@ -111,6 +137,8 @@ export async function traverse(plan: Plan, subjects: readonly Subject[], source:
   const produced = new Map<string, Map<string, Map<string, ValueOrigin>>>();
   const limiters = new Map<string, Limiter>();
   const downSystems = new Map<string, ConnectorError>();
+  const sets = subjectSets();
+  const noSubjects = sets.of([]);
 
   // Fields each node must report values of, for the collections it feeds.
   const needed = new Map<string, Set<string>>();
@@ -130,26 +158,36 @@ export async function traverse(plan: Plan, subjects: readonly Subject[], source:
       if (!map) identityValues.set(type, (map = new Map()));
       for (const v of values) {
         const text = valueText(v);
-        const origin = map.get(text) ?? { value: v, subjects: new Set<string>() };
-        origin.subjects.add(s.id);
+        const origin = map.get(text) ?? { value: v, subjects: noSubjects };
+        origin.subjects = sets.union(origin.subjects, sets.of([s.id]));
         map.set(text, origin);
       }
     }
   }
 
   /** Input values per field of a node, with their subjects. */
-  function inputsOf(node: PlanNode): Map<string, { identity: boolean; values: Map<string, ValueOrigin> }> {
-    const out = new Map<string, { identity: boolean; values: Map<string, ValueOrigin> }>();
+  function inputsOf(node: PlanNode): Map<string, { identity: boolean; values: ReadonlyMap<string, ValueOrigin> }> {
+    const out = new Map<string, { identity: boolean; values: Map<string, ValueOrigin>; copied: boolean }>();
     for (const input of node.inputs) {
       const from = input.source.kind === 'identity' ? identityValues.get(input.source.identity) : produced.get(input.source.node)?.get(input.source.field);
       if (!from) continue;
-      let entry = out.get(input.field);
-      if (!entry) out.set(input.field, (entry = { identity: false, values: new Map() }));
-      if (input.source.kind === 'identity') entry.identity = true;
+      const identity = input.source.kind === 'identity';
+      const entry = out.get(input.field);
+      if (!entry) {
+        // A field fed from one source reads that source's values where they are: the source has
+        // finished, so they no longer change, and a copy would double the memory of a large person.
+        out.set(input.field, { identity, values: from, copied: false });
+        continue;
+      }
+      if (identity) entry.identity = true;
+      if (!entry.copied) {
+        entry.values = new Map([...entry.values].map(([text, o]): [string, ValueOrigin] => [text, { value: o.value, subjects: o.subjects }]));
+        entry.copied = true;
+      }
       for (const [text, origin] of from) {
         const existing = entry.values.get(text);
-        if (existing) for (const s of origin.subjects) existing.subjects.add(s);
-        else entry.values.set(text, { value: origin.value, subjects: new Set(origin.subjects) });
+        if (existing) existing.subjects = sets.union(existing.subjects, origin.subjects);
+        else entry.values.set(text, { value: origin.value, subjects: origin.subjects });
       }
     }
     return out;
@@ -167,8 +205,8 @@ export async function traverse(plan: Plan, subjects: readonly Subject[], source:
       let values = perField.get(f);
       if (!values) perField.set(f, (values = new Map()));
       const existing = values.get(text);
-      if (existing) for (const s of found.subjects) existing.subjects.add(s);
-      else values.set(text, { value: v, subjects: new Set(found.subjects) });
+      if (existing) existing.subjects = sets.union(existing.subjects, found.subjects);
+      else values.set(text, { value: v, subjects: found.subjects });
     }
   }
 
@@ -222,14 +260,14 @@ export async function traverse(plan: Plan, subjects: readonly Subject[], source:
             })) {
               const found: FoundRow[] = [];
               for (const row of page) {
-                const rowSubjects = new Set<string>();
+                let rowSubjects = noSubjects;
                 let viaIdentity = false;
                 for (const [field, e] of inputs) {
                   const v = row[field];
                   if (v === null || v === undefined || !isScalar(v)) continue;
                   const origin = e.values.get(valueText(v));
                   if (!origin) continue;
-                  for (const s of origin.subjects) rowSubjects.add(s);
+                  rowSubjects = sets.union(rowSubjects, origin.subjects);
                   if (e.identity) viaIdentity = true;
                 }
                 const f: FoundRow = { row, key: rowKeyOf(row, keyFields, fields), subjects: rowSubjects, viaIdentity };
