@@ -3,6 +3,7 @@
 import { processEnvironment, type Config } from '../config/config.ts';
 import { openDatabase, type DatabaseHandle } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
+import { closeSharedConnectors } from '../domains/fulfillment/connections.ts';
 import { engineFulfillment } from '../domains/fulfillment/engine.provider.ts';
 import { createVault } from '../domains/vault/vault.service.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';
@@ -57,7 +58,15 @@ export async function bootstrap(config: Config, options: BootOptions = {}): Prom
       fulfillment: engineFulfillment,
       env: { ...(options.env ?? processEnvironment()) },
     };
-    return { ctx, keyFileCreated: created, close: () => handle.close() };
+    return {
+      ctx,
+      keyFileCreated: created,
+      // Connectors engine runs kept open would otherwise hold the process alive.
+      close: async () => {
+        await closeSharedConnectors(handle.db);
+        await handle.close();
+      },
+    };
   } catch (err) {
     await handle.close();
     throw err;

@@ -2,7 +2,10 @@
 // here, never in the map: either the name of an environment variable holding the connection URL
 // (read through the configuration module, the only reader of the environment) or the URL stored
 // encrypted in the vault. Also what turns a connection into a connector (by URL scheme), which
-// connection serves which system, and the `NAME=URL` form the `dsr` commands take.
+// connection serves which system, and the `NAME=URL` form the `dsr` commands take. Engine runs
+// borrow connectors kept open per application context (SharedConnectorLease), so each run does
+// not pay for new connections.
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import { CONNECTION_ENV_PATTERN, readConnectionSecret } from '../../config/config.ts';
@@ -148,6 +151,144 @@ export class ConnectorPool implements ConnectorSource {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Connectors kept open between engine runs
+
+/** How long a connector no run uses stays open. */
+export const SHARED_CONNECTOR_IDLE_MS = 60_000;
+
+interface SharedEntry {
+  name: string;
+  fingerprint: string;
+  connector: Connector;
+  /** Runs holding it now. */
+  users: number;
+  /** Superseded (connection changed, removed, context closed): closed once the last run lets go. */
+  retired: boolean;
+  timer: ReturnType<typeof setTimeout> | null;
+}
+
+interface SharedConnectors {
+  entries: Map<string, SharedEntry>;
+  closed: boolean;
+}
+
+// Keyed by the context's database handle, so a context (and its connectors) can be collected
+// without anyone unregistering it.
+const sharedByDb = new WeakMap<object, SharedConnectors>();
+
+function sharedFor(db: object): SharedConnectors {
+  let shared = sharedByDb.get(db);
+  if (!shared) sharedByDb.set(db, (shared = { entries: new Map(), closed: false }));
+  return shared;
+}
+
+// The URL is part of the key so that a changed secret (a new environment, a rotated password)
+// never reuses a connection opened with the old one; hashed so the key itself holds no secret.
+function fingerprintOf(spec: ConnectionSpec): string {
+  return createHash('sha256').update(JSON.stringify([spec.kind, spec.url, spec.options])).digest('base64url');
+}
+
+async function closeEntry(entry: SharedEntry): Promise<void> {
+  if (entry.timer) clearTimeout(entry.timer);
+  entry.timer = null;
+  await entry.connector.close().catch(() => {});
+}
+
+function retire(shared: SharedConnectors, key: string, entry: SharedEntry): Promise<void> {
+  shared.entries.delete(key);
+  entry.retired = true;
+  return entry.users === 0 ? closeEntry(entry) : Promise.resolve();
+}
+
+/**
+ * The connectors one engine run uses, borrowed from those its context keeps open. `release()`
+ * hands them back at the end of the run (it never closes one another run may be using); each is
+ * closed after SHARED_CONNECTOR_IDLE_MS without use, when its connection is saved or removed,
+ * and when the context closes (closeSharedConnectors).
+ */
+export class SharedConnectorLease implements ConnectorSource {
+  private readonly held = new Set<SharedEntry>();
+  private released = false;
+  constructor(
+    private readonly db: object,
+    private readonly specs: ReadonlyMap<string, ConnectionSpec>,
+  ) {}
+
+  forNode(node: PlanNode): Connector | null {
+    const spec = connectionCandidates(node)
+      .map((n) => this.specs.get(n))
+      .find((s): s is ConnectionSpec => s !== undefined);
+    if (!spec) {
+      if (node.systemKind !== 'manual') return null;
+      return this.get({ name: node.system, kind: 'manual', url: 'manual:', options: {} });
+    }
+    return this.get(spec);
+  }
+
+  private get(spec: ConnectionSpec): Connector {
+    const held = [...this.held].find((e) => e.name === spec.name);
+    if (held) return held.connector;
+    const shared = sharedFor(this.db);
+    const fingerprint = fingerprintOf(spec);
+    const key = `${spec.name}\u0000${fingerprint}`;
+    let entry = shared.entries.get(key);
+    if (!entry) {
+      // The same name opened with another URL or options is out of date.
+      for (const [k, e] of shared.entries) if (e.name === spec.name) void retire(shared, k, e);
+      entry = { name: spec.name, fingerprint, connector: openConnector(spec), users: 0, retired: shared.closed, timer: null };
+      if (!shared.closed) shared.entries.set(key, entry);
+    }
+    if (entry.timer) clearTimeout(entry.timer);
+    entry.timer = null;
+    entry.users += 1;
+    this.held.add(entry);
+    return entry.connector;
+  }
+
+  /** Ends the run's use of its connectors; idempotent. */
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    const list = [...this.held];
+    this.held.clear();
+    const closing: Promise<void>[] = [];
+    for (const entry of list) {
+      entry.users -= 1;
+      if (entry.users > 0) continue;
+      if (entry.retired) {
+        closing.push(closeEntry(entry));
+        continue;
+      }
+      const shared = sharedFor(this.db);
+      const key = `${entry.name}\u0000${entry.fingerprint}`;
+      entry.timer = setTimeout(() => {
+        entry.timer = null;
+        if (entry.users === 0 && shared.entries.get(key) === entry) void retire(shared, key, entry);
+      }, SHARED_CONNECTOR_IDLE_MS);
+      // An idle connector never keeps the process alive; the context's close ends it anyway.
+      entry.timer.unref();
+    }
+    await Promise.all(closing);
+  }
+}
+
+/** Closes the kept connectors of a connection (after it was saved or removed); those in use close when their run ends. */
+export async function forgetSharedConnection(db: object, name: string): Promise<void> {
+  const shared = sharedByDb.get(db);
+  if (!shared) return;
+  const closing: Promise<void>[] = [];
+  for (const [k, e] of shared.entries) if (e.name === name) closing.push(retire(shared, k, e));
+  await Promise.all(closing);
+}
+
+/** Closes every kept connector of a context; for when the context closes. Runs still going close theirs when they end. */
+export async function closeSharedConnectors(db: object): Promise<void> {
+  const shared = sharedFor(db);
+  shared.closed = true;
+  await Promise.all([...shared.entries].map(([k, e]) => retire(shared, k, e)));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Stored connections
 
 export const ZConnectionInput = z
@@ -205,7 +346,7 @@ export async function saveConnection(ctx: AppContext, actor: Actor, raw: unknown
   const input = parsed.data;
   const kind: ConnectorKind = input.kind ?? (input.url ? connectorKindOfUrl(input.url) : null) ?? 'manual';
   const now = ctx.clock.now();
-  return ctx.db.transaction().execute(async (trx) => {
+  const saved = await ctx.db.transaction().execute(async (trx) => {
     const existing = await repo.lockConnection(trx, input.name);
     let blobId: string | null = null;
     if (input.url !== undefined) {
@@ -229,6 +370,8 @@ export async function saveConnection(ctx: AppContext, actor: Actor, raw: unknown
     if (!row) throw new AppError('not_found');
     return { created: !existing, view: toView(row) };
   });
+  await forgetSharedConnection(ctx.db, input.name);
+  return saved;
 }
 
 export async function listConnections(ctx: AppContext): Promise<ConnectionView[]> {
@@ -244,6 +387,7 @@ export async function removeConnection(ctx: AppContext, actor: Actor, name: stri
     await repo.deleteConnection(trx, name);
     await appendAudit(trx, { action: 'connection.deleted', actor, target: { type: 'connection', id: name }, details: { kind: row.kind }, at: now });
   });
+  await forgetSharedConnection(ctx.db, name);
 }
 
 /**

@@ -16,7 +16,7 @@ import { newId } from '../../lib/ids.ts';
 import type { Actor } from '../audit/audit.actions.ts';
 import { appendAudit } from '../audit/audit.service.ts';
 import { lookupHash } from '../requests/request.core.ts';
-import { ConnectorPool, connectionCandidates, resolveConnection, type ConnectionSpec } from './connections.ts';
+import { SharedConnectorLease, connectionCandidates, resolveConnection, type ConnectionSpec } from './connections.ts';
 import * as repo from './engine.repository.ts';
 import type { AccessFilter } from './erasure.rules.ts';
 import {
@@ -52,15 +52,18 @@ export interface EngineContext {
   options?: Omit<EngineOptions, 'now'>;
 }
 
-/** Opens the stored connections the plan's systems name; systems without one are reported by the run. */
-export async function connectorsForPlan(ctx: AppContext, env: Record<string, string | undefined>, nodes: readonly PlanNode[]): Promise<ConnectorPool> {
+/**
+ * The stored connections the plan's systems name, borrowed from the connectors the context keeps
+ * open; systems without one are reported by the run. The caller releases the lease when done.
+ */
+export async function connectorsForPlan(ctx: AppContext, env: Record<string, string | undefined>, nodes: readonly PlanNode[]): Promise<SharedConnectorLease> {
   const specs = new Map<string, ConnectionSpec>();
   const names = new Set(nodes.flatMap((n) => connectionCandidates(n)));
   for (const name of names) {
     if (!(await repo.findConnection(ctx.db, name))) continue;
     specs.set(name, await resolveConnection(ctx, env, name));
   }
-  return new ConnectorPool(specs);
+  return new SharedConnectorLease(ctx.db, specs);
 }
 
 async function saveManualTasks(trx: Db, e: EngineContext, runId: string | null, action: string, tasks: readonly ManualChecklist[]): Promise<string[]> {
@@ -138,7 +141,7 @@ export async function runEngineAccess(
   try {
     result = await runAccess({ plan: input.plan, subjects: input.subjects, source: pool, ...(input.filter ? { filter: input.filter } : {}), options: { ...e.options, now: e.ctx.clock.now() } });
   } finally {
-    await pool.closeAll();
+    await pool.release();
   }
   const runId = newId('frun');
   const rows = result.collections.reduce((n, c) => n + c.rowCount, 0);
@@ -199,7 +202,7 @@ export async function planErasureRun(
       options: { ...e.options, now: e.ctx.clock.now() },
     });
   } finally {
-    await pool.closeAll();
+    await pool.release();
   }
   const now = e.ctx.clock.now();
   const deferTasks = input.deferTasks === true && input.dryRun !== true;
@@ -277,7 +280,7 @@ export async function executeErasureRun(e: EngineContext, runId: string): Promis
       ...(e.options?.onEvent ? { onEvent: e.options.onEvent } : {}),
     });
   } finally {
-    await pool.closeAll();
+    await pool.release();
   }
   const failed = outcome.collections.filter((c) => c.status === 'failed');
   const changed = outcome.collections.reduce((n, c) => n + c.changed, 0);
@@ -316,7 +319,7 @@ export async function runEngineCorrection(
   try {
     result = await runCorrection({ plan: input.plan, subjects: input.subjects, source: pool, corrections: input.corrections, reference: runId, options: { ...e.options, now: e.ctx.clock.now() } });
   } finally {
-    await pool.closeAll();
+    await pool.release();
   }
   const now = e.ctx.clock.now();
   const failed = result.collections.filter((c) => c.status === 'failed' || (c.status === 'corrected' && !c.confirmed)).length;
@@ -367,7 +370,7 @@ export async function runEngineRestriction(
   try {
     result = await runRestriction({ plan: input.plan, subjects: input.subjects, source: pool, kind: input.kind, reference: runId, options: { ...e.options, now: e.ctx.clock.now() } });
   } finally {
-    await pool.closeAll();
+    await pool.release();
   }
   const now = e.ctx.clock.now();
   const restrictionId = newId('frst');
