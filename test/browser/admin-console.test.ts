@@ -180,6 +180,13 @@ for (const engine of ENGINES) {
       const findings = await t.ctx.db.selectFrom('request_findings').select(['row_count', 'system_name']).where('request_id', '=', request.id).execute();
       assert.deepEqual(findings.map((f) => [f.system_name, f.row_count]), [['shop_db', 1]]);
 
+      // No system has a connection here, so the fulfilment panel says staff handle it by hand.
+      const fulfilment = page.getByRole('region', { name: 'システムでの対応' });
+      await fulfilment.getByText(/この請求は手作業で対応します/).waitFor();
+      await fulfilment.getByText('データマップのどのシステムにも接続がありません').waitFor();
+      await fulfilment.getByRole('table', { name: 'この請求の作業' }).waitFor();
+      assert.equal(await fulfilment.getByRole('button', { name: 'もう一度実行する' }).count(), 0, 'the engine cannot run without a connection');
+
       // The decision: disclose in full, then preview the letter and ask for approval.
       await page.getByLabel('全部開示する').check();
       await page.getByRole('button', { name: '案を保存' }).click();

@@ -531,3 +531,97 @@ export interface Organization {
   securityVersion: number;
   updatedAt: string;
 }
+
+/** GET /api/admin/requests/:id/fulfillment: what the engine planned and did for a request. */
+export type EngineAction = 'access' | 'erasure' | 'correction' | 'stop_provision';
+
+export interface FulfillmentCollectionSummary {
+  node: string;
+  status: string;
+  rows?: number;
+  found?: number;
+  planned?: number;
+  changed?: number;
+  held?: number;
+  shared?: number;
+  error?: string;
+}
+
+export interface FulfillmentStrategyField {
+  field: string;
+  strategy: string;
+}
+
+export interface FulfillmentTask {
+  id: string;
+  requestId: string | null;
+  runId: string | null;
+  system: string;
+  action: string;
+  status: 'open' | 'done';
+  owner: string | null;
+  dueAt: string;
+  createdAt: string;
+  completedAt: string | null;
+  completedBy: string | null;
+}
+
+export interface FulfillmentView {
+  request: { id: string; type: string; status: string };
+  action: EngineAction | null;
+  answeredBy: string | null;
+  unavailableReason: string | null;
+  plan: {
+    identityTypes: string[];
+    collections: Array<{
+      id: string;
+      system: string;
+      dataset: string;
+      collection: string;
+      step: number;
+      systemKind: string | null;
+      handling: 'connected' | 'manual' | 'unconnected';
+      searchedBy: Array<{ field: string; from: string }>;
+    }>;
+    notSearched: Array<{ id: string; reason: string }>;
+    cutEdges: Array<{ from: string; fromField: string; to: string; toField: string; reason: string }>;
+  } | null;
+  runs: Array<{
+    id: string;
+    action: string;
+    status: string;
+    dryRun: boolean;
+    createdBy: string | null;
+    createdAt: string;
+    finishedAt: string | null;
+    categories: string[];
+    collections: FulfillmentCollectionSummary[];
+    outcome: FulfillmentCollectionSummary[];
+    steps: Array<{ node: string; status: string; planned: number; changed: number; errorCode: string | null }>;
+  }>;
+  erasure: {
+    runId: string;
+    status: string;
+    categories: string[];
+    collections: Array<{
+      node: string;
+      status: string;
+      rowsFound: number;
+      unchanged: number;
+      changes: Array<{ ref: string; action: 'delete' | 'update'; fields: FulfillmentStrategyField[] }>;
+      held: Array<{ field: string; reason: string; basis: string | null }>;
+      shared: Array<{ ref: string; reasons: string[]; fields: FulfillmentStrategyField[] }>;
+      skippedFields: Array<{ field: string; reason: string }>;
+      error: string | null;
+    }>;
+  } | null;
+  tasks: FulfillmentTask[];
+}
+
+export interface FulfillmentExecution {
+  status: 'completed' | 'partial' | 'already_done' | 'left_to_staff' | 'not_applicable';
+  action: EngineAction | null;
+  runId: string | null;
+  changed: number;
+  collections: Array<{ node: string; status: string; planned?: number; changed: number; error?: string }>;
+}

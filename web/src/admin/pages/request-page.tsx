@@ -10,11 +10,13 @@ import { useAsync } from '../../shared/use-async.ts';
 import type { Address, IdentityDocumentSetting, Organization, RequestDetail } from '../api-types.ts';
 import { ActionResult, DateTime, DeadlineBadge, DefinitionList, PageHeader, Section, StatusBadge, useAction, useAssignees } from '../admin-ui.tsx';
 import { common } from '../messages/common.messages.ts';
+import { fulfillmentMessages } from '../messages/fulfillment.messages.ts';
 import { requestMessages } from '../messages/request.messages.ts';
 import { DecisionPanel } from '../request/decision-panel.tsx';
 import { DeliveryPanel } from '../request/delivery-panel.tsx';
 import { FeePanel } from '../request/fee-panel.tsx';
 import { FindingsPanel } from '../request/findings-panel.tsx';
+import { FulfillmentPanel } from '../request/fulfillment-panel.tsx';
 import { IdentityPanel } from '../request/identity-panel.tsx';
 import { TimelinePanel } from '../request/timeline-panel.tsx';
 import { api, useStaff } from '../session.tsx';
@@ -200,6 +202,7 @@ function Overview({ request }: { request: RequestDetail }) {
 
 export function RequestPage({ id }: { id: string }) {
   const t = useT(requestMessages);
+  const tf = useT(fulfillmentMessages);
   const [tick, setTick] = useState(0);
   const detail = useAsync((signal) => api<{ request: RequestDetail }>(`/api/admin/requests/${encodeURIComponent(id)}`, { signal }).then((r) => r.request), [id, tick]);
   const labels = useDocumentLabels();
@@ -223,6 +226,7 @@ export function RequestPage({ id }: { id: string }) {
         <a href="#identity">{t('id.title')}</a>
         <a href="#fee">{t('fee.title')}</a>
         <a href="#findings">{t('find.title')}</a>
+        <a href="#fulfillment">{tf('ful.title')}</a>
         <a href="#decision">{t('dec.title')}</a>
         <a href="#delivery">{t('del.title')}</a>
         <a href="#timeline">{t('tl.title')}</a>
@@ -231,6 +235,7 @@ export function RequestPage({ id }: { id: string }) {
       <IdentityPanel request={request} labels={labels} tick={tick} onChanged={changed} />
       <FeePanel request={request} onChanged={changed} />
       <FindingsPanel request={request} tick={tick} onChanged={changed} />
+      <FulfillmentPanel request={request} tick={tick} onChanged={changed} />
       <DecisionPanel request={request} tick={tick} onChanged={changed} />
       <DeliveryPanel request={request} tick={tick} onChanged={changed} />
       <TimelinePanel request={request} tick={tick} onChanged={changed} />

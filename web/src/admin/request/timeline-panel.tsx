@@ -33,6 +33,10 @@ const KNOWN_KINDS = [
   'delivery.expiry_warned',
   'fulfillment.started',
   'fulfillment.manual',
+  'fulfillment.planned',
+  'fulfillment.run',
+  'fulfillment.executed',
+  'fulfillment.task_opened',
   'retention.disposed',
 ] as const;
 type KnownKind = (typeof KNOWN_KINDS)[number];
