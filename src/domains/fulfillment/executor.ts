@@ -103,6 +103,22 @@ function allCollections(plan: Plan): Array<Pick<PlanNode, 'id' | 'system' | 'dat
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** The rows a traversal found, per plan node; a node that is searched again starts over. */
+function rowsByNode() {
+  const found = new Map<string, FoundRow[]>();
+  return {
+    found,
+    reset(nodeId: string): void {
+      found.set(nodeId, []);
+    },
+    add(nodeId: string, rows: readonly FoundRow[]): void {
+      const list = found.get(nodeId);
+      if (list) for (const r of rows) list.push(r);
+      else found.set(nodeId, [...rows]);
+    },
+  };
+}
+
 function manualCollector(plan: Plan, action: ManualAction, options: EngineOptions) {
   const items = new Map<string, ManualItemInput[]>();
   const owners = new Map<string, string | null>();
@@ -248,7 +264,8 @@ export function rowRef(nodeId: string, key: RowKey): string {
 /** Finds the person's rows and works out exactly what erasure would change; changes nothing. */
 export async function planErasure(input: ErasureInput): Promise<ErasurePlan> {
   const options = input.options ?? {};
-  const found = new Map<string, FoundRow[]>();
+  const collected = rowsByNode();
+  const found = collected.found;
   const manual = manualCollector(input.plan, 'erasure', options);
   const categories = [...input.categories];
   const traversal = await traverse(
@@ -256,14 +273,8 @@ export async function planErasure(input: ErasureInput): Promise<ErasurePlan> {
     input.subjects,
     input.source,
     {
-      reset(node) {
-        found.set(node.id, []);
-      },
-      rows(node, rows) {
-        const list = found.get(node.id) ?? [];
-        for (const r of rows) list.push(r);
-        found.set(node.id, list);
-      },
+      reset: (node) => collected.reset(node.id),
+      rows: (node, rows) => collected.add(node.id, rows),
       manual(node, searchBy) {
         const { top } = fieldsToErase(node.fields, categories);
         manual.add(node, searchBy, {
@@ -640,21 +651,17 @@ export async function runCorrection(input: EngineRunInput & { corrections: reado
   const reference = input.reference ?? `correct_${randomBytes(8).toString('hex')}`;
   const wanted = new Map<string, CorrectionRequest[]>();
   for (const c of input.corrections) wanted.set(c.node, [...(wanted.get(c.node) ?? []), c]);
-  const found = new Map<string, FoundRow[]>();
+  const collected = rowsByNode();
+  const found = collected.found;
   const manual = manualCollector(input.plan, 'correction', options);
   const traversal = await traverse(
     input.plan,
     input.subjects,
     input.source,
     {
-      reset(node) {
-        found.set(node.id, []);
-      },
+      reset: (node) => collected.reset(node.id),
       rows(node, rows) {
-        if (!wanted.has(node.id)) return;
-        const list = found.get(node.id) ?? [];
-        for (const r of rows) list.push(r);
-        found.set(node.id, list);
+        if (wanted.has(node.id)) collected.add(node.id, rows);
       },
       manual(node, searchBy) {
         const list = wanted.get(node.id);
@@ -769,21 +776,16 @@ export interface RestrictionResult {
 export async function runRestriction(input: EngineRunInput & { kind: RestrictionKind; reference?: string }): Promise<RestrictionResult> {
   const options = input.options ?? {};
   const reference = input.reference ?? `restrict_${randomBytes(8).toString('hex')}`;
-  const found = new Map<string, FoundRow[]>();
+  const collected = rowsByNode();
+  const found = collected.found;
   const manual = manualCollector(input.plan, input.kind, options);
   const traversal = await traverse(
     input.plan,
     input.subjects,
     input.source,
     {
-      reset(node) {
-        found.set(node.id, []);
-      },
-      rows(node, rows) {
-        const list = found.get(node.id) ?? [];
-        for (const r of rows) list.push(r);
-        found.set(node.id, list);
-      },
+      reset: (node) => collected.reset(node.id),
+      rows: (node, rows) => collected.add(node.id, rows),
       manual(node, searchBy) {
         manual.add(node, searchBy);
       },
